@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 BlockKind = Literal["heading", "paragraph", "quote", "list"]
@@ -99,3 +100,41 @@ class FeedLink:
     site_url: str | None = None
     timezone: str | None = None
     category: str | None = None
+
+
+@dataclass
+class Source:
+    """A polled feed (or sitemap) of one outlet, with its politeness state."""
+
+    id: int
+    slug: str
+    name: str
+    feed_url: str
+    site_url: str | None = None
+    kind: str = "rss"
+    timezone: str | None = None
+    category: str | None = None
+    active: bool = True
+    etag: str | None = None
+    last_modified: str | None = None
+    poll_interval: int = 3600
+    next_poll_at: datetime | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    consecutive_errors: int = 0
+
+
+@dataclass
+class QueueItem:
+    """A page announced by a feed and waiting to be fetched (the feed_items table)."""
+
+    id: int
+    source_id: int
+    url: str
+    title: str | None = None
+    published: str | None = None
+    categories: list[str] = field(default_factory=list)
+    attempts: int = 0

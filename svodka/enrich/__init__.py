@@ -1,0 +1,1 @@
+"""Enrichment: language, entities and tags, category, key figures."""

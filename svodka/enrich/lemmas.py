@@ -1,0 +1,78 @@
+"""Russian lemmatisation shared by search indexing and story similarity (razdel tokens + pymorphy3 lemmas).
+
+Indexing takes one lemma per word, preferring proper-noun readings for capitalised words so that "Токаева",
+"Токаеву" and "Токаев" all index as "токаев" (pymorphy reads a bare "токаев" as a plural of "токай").
+Queries use `lemma_candidates`, every plausible lemma of a word, so a lower-cased query still matches.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from razdel import tokenize
+
+_WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁёЎўҚқҒғҲҳӘәӨөҮүҰұІіҢң'’ʻʼ-]+")
+_CYRILLIC = re.compile("[а-яё]")
+_SURNAME_ENDING = re.compile(r"(ов|ев|ёв|ин|ын)$")
+_PROPER_TAGS = ("Surn", "Geox", "Name", "Orgn", "Patr")
+
+
+@lru_cache(maxsize=1)
+def _morph():  # type: ignore[no-untyped-def]
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold ё to е: the matching form (display forms keep their ё)."""
+    return text.lower().replace("ё", "е")
+
+
+@lru_cache(maxsize=300_000)
+def lemma(word: str, proper: bool = False) -> str:
+    """The dictionary form of one word, folded; `proper` marks a capitalised word inside a sentence."""
+    low = word.lower()
+    if not _CYRILLIC.search(low):
+        return fold(low)
+    parses = _morph().parse(low)
+    if proper:
+        for tag in _PROPER_TAGS:
+            for parse in parses:
+                if tag in parse.tag:
+                    return fold(parse.normal_form)
+        if _SURNAME_ENDING.search(low):
+            return fold(low)
+    return fold(parses[0].normal_form)
+
+
+@lru_cache(maxsize=100_000)
+def lemma_candidates(word: str) -> frozenset[str]:
+    """Every lemma a word may have (for queries, where case tells nothing)."""
+    low = word.lower()
+    if not _CYRILLIC.search(low):
+        return frozenset({fold(low)})
+    found = {fold(p.normal_form) for p in _morph().parse(low)[:4]}
+    found.add(lemma(word, proper=True))
+    return frozenset(found)
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of a text (punctuation dropped), in order."""
+    return [t.text for t in tokenize(text) if _WORD.fullmatch(t.text)]
+
+
+def lemmatize(text: str) -> list[str]:
+    """Lemmas of the words of a text, in order; a capitalised word not opening a sentence counts as a name."""
+    result = []
+    sentence_start = True
+    for token in tokenize(text):
+        value = token.text
+        if not _WORD.fullmatch(value):
+            sentence_start = value in {".", "!", "?", "…", "\n"} or sentence_start and not value.strip()
+            continue
+        proper = value[:1].isupper() and not sentence_start
+        result.append(lemma(value, proper))
+        sentence_start = False
+    return result
