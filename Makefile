@@ -15,7 +15,7 @@ $(BIN)/svodka: pyproject.toml requirements.lock
 venv: $(BIN)/svodka
 
 demo: venv
-	SVODKA_ALLOW_PRIVATE_NETWORKS=1 $(BIN)/svodka demo
+	$(BIN)/svodka demo
 
 lint: venv
 	$(BIN)/ruff check svodka tests bench

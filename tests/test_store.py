@@ -16,19 +16,26 @@ NOW = datetime(2026, 11, 25, 8, 0, 0)
 
 
 @pytest.fixture
-def engine(database_url):
-    engine = make_engine(database_url)
+def engine(backend_url):
+    engine = make_engine(backend_url)
     ensure_schema(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
-def test_migrations_create_schema_in_wal_mode(engine):
+def test_migrations_create_schema(engine):
     assert current_revisions(engine) == head_revisions()
     assert {"sources", "articles", "feed_items", "raw_pages", "entities", "stories"} <= set(
         inspect(engine).get_table_names())
+    ensure_schema(engine)  # idempotent
+    assert current_revisions(engine) == head_revisions()
+
+
+def test_sqlite_runs_in_wal_mode(database_url):
+    engine = make_engine(database_url)
+    ensure_schema(engine)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-    ensure_schema(engine)  # idempotent
 
 
 def test_add_source_is_idempotent_and_slugs_are_unique(engine):

@@ -198,3 +198,9 @@ def iter_articles(engine: Engine, *, since: datetime | None = None, batch: int =
 def count_articles(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(articles)).scalar_one()
+
+
+def source_ids_by_queue_url(engine: Engine) -> dict[str, int]:
+    """Queue URL → source id, to attribute kept raw pages to their sources on reprocessing."""
+    with engine.connect() as conn:
+        return {url: sid for url, sid in conn.execute(select(feed_items.c.url, feed_items.c.source_id))}

@@ -66,3 +66,10 @@ def ensure_schema(engine: Engine) -> None:
     if current_revisions(engine) != head_revisions():
         log.info("applying database migrations")
         upgrade(engine)
+
+
+def open_database(database_url: str) -> Engine:
+    """An engine on an up-to-date schema: migrations run implicitly on first use."""
+    engine = make_engine(database_url)
+    ensure_schema(engine)
+    return engine

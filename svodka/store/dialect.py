@@ -15,7 +15,8 @@ def insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]], ke
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=[key])
-    return conn.execute(stmt).rowcount or 0
+    # rowcount is -1 on psycopg for multi-row inserts; RETURNING counts exactly on both backends.
+    return len(conn.execute(stmt.returning(table.c[key])).all())
 
 
 def upsert(conn: Connection, table: Table, row: dict[str, Any], key: str, update: list[str]) -> None:
