@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin
 
 from sqlalchemy import Engine
 
-from svodka.feeds.discovery import COMMON_FEED_PATHS, discover_feed_links, looks_like_feed
+from svodka.feeds.discovery import candidate_feed_urls, discover_feed_links, looks_like_feed
 from svodka.feeds.opml import read_opml, write_opml
 from svodka.feeds.parse import FeedParseError, parse_feed
 from svodka.fetch.client import Fetcher
@@ -41,7 +40,7 @@ async def find_feed(fetcher: Fetcher, url: str) -> FoundFeed:
         parsed = parse_feed(result.body, result.final_url)
         return FoundFeed(result.final_url, parsed.kind, parsed.title)
     candidates = discover_feed_links(result.text, result.final_url)
-    candidates += [urljoin(result.final_url, path) for path in COMMON_FEED_PATHS]
+    candidates += candidate_feed_urls(result.final_url)
     for candidate in dict.fromkeys(candidates):
         try:
             found = await fetcher.fetch(candidate)
