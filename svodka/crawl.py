@@ -156,8 +156,10 @@ class Crawler:
     async def process_queue(self) -> int:
         """Fetch and ingest every pending queue item, chunk by chunk. Returns articles stored."""
         sources_by_id = {s.id: s for s in store_sources.list_sources(self.engine)}
-        stored = 0
-        while items := store_articles.pending_items(self.engine, limit=CHUNK_SIZE):
+        stored = last_id = 0
+        # One pass over the queue by id: an item that fails now waits for its retry delay, not for this loop.
+        while items := store_articles.pending_items(self.engine, now=utcnow(), after_id=last_id, limit=CHUNK_SIZE):
+            last_id = items[-1].id
             pages = await asyncio.gather(*(self.fetch_page(i, sources_by_id.get(i.source_id)) for i in items))
             ready = [p for p in pages if p is not None]
             if ready:

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 
 import pytest
 from sqlalchemy import func, select
+from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from svodka.crawl import Crawler
@@ -48,6 +49,16 @@ def rss(base: str, items: list[tuple[str, str]], ttl: int | None = None) -> str:
     ttl_tag = f"<ttl>{ttl}</ttl>" if ttl else ""
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Тест</title>'
             f"<link>{base}/</link>{ttl_tag}{entries}</channel></rss>")
+
+
+@pytest.fixture
+def httpserver():
+    """A threaded local server: one slow page must not hold up the others (as on the real web)."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
 
 
 @pytest.fixture

@@ -68,10 +68,16 @@ def test_queue_skips_known_urls_and_retries_then_fails(engine):
     entries = [FeedEntry(url=f"https://gazeta.uz/ru/{i}") for i in range(3)]
     assert store_articles.enqueue_entries(engine, source.id, entries, now=NOW) == 3
     assert store_articles.enqueue_entries(engine, source.id, entries, now=NOW) == 0
-    item = store_articles.pending_items(engine)[0]
-    states = [store_articles.mark_item_failed(engine, item.id, "boom", now=NOW) for _ in range(3)]
-    assert states == ["retry", "retry", "failed"]
-    assert [i.url for i in store_articles.pending_items(engine)] == entries_urls(entries[1:])
+    item = store_articles.pending_items(engine, now=NOW)[0]
+    assert store_articles.mark_item_failed(engine, item.id, "boom", now=NOW) == "retry"
+    # A failed item waits for its retry delay.
+    assert [i.url for i in store_articles.pending_items(engine, now=NOW)] == entries_urls(entries[1:])
+    later = NOW + store_articles.RETRY_DELAY
+    assert [i.url for i in store_articles.pending_items(engine, now=later)] == entries_urls(entries)
+    assert store_articles.mark_item_failed(engine, item.id, "boom", now=later) == "retry"
+    assert store_articles.mark_item_failed(engine, item.id, "boom", now=later) == "failed"
+    assert [i.url for i in store_articles.pending_items(engine, now=later + store_articles.RETRY_DELAY)] == (
+        entries_urls(entries[1:]))
 
 
 def entries_urls(entries):

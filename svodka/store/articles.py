@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
@@ -15,6 +15,8 @@ from svodka.store.schema import articles, feed_items, raw_pages, sources
 
 # A page that failed this many times is given up (state "failed"); it stays recorded with its last error.
 MAX_ATTEMPTS = 3
+# A failed page is tried again after this long, not in the same pass.
+RETRY_DELAY = timedelta(minutes=15)
 
 
 def to_utc_naive(iso: str | None) -> datetime | None:
@@ -56,11 +58,13 @@ def enqueue_entries(engine: Engine, source_id: int, entries: list[FeedEntry], *,
         return insert_ignore(conn, feed_items, rows, key="url")
 
 
-def pending_items(engine: Engine, *, limit: int = 1000) -> list[QueueItem]:
-    """Queue items still to fetch (new, or failed fewer than MAX_ATTEMPTS times), oldest first."""
+def pending_items(engine: Engine, *, now: datetime, after_id: int = 0, limit: int = 1000) -> list[QueueItem]:
+    """Queue items due for fetching, by id: new ones, and failed ones whose retry delay has passed."""
+    retry_due = (feed_items.c.state == "retry") & (feed_items.c.fetched_at <= now - RETRY_DELAY)
     query = (
         select(feed_items)
-        .where(feed_items.c.state.in_(["new", "retry"]))
+        .where((feed_items.c.state == "new") | retry_due)
+        .where(feed_items.c.id > after_id)
         .order_by(feed_items.c.id)
         .limit(limit)
     )
