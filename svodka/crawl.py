@@ -129,7 +129,7 @@ class Crawler:
                 self.engine, url=item.url, final_url=result.final_url, status=result.status,
                 content_type=result.headers.get("content-type"), encoding=result.encoding, body=result.body, now=now)
             article = await asyncio.to_thread(
-                extract_article, result.body, result.final_url, fetched_at=now.replace(tzinfo=UTC),
+                extract_article, result.text or result.body, result.final_url, fetched_at=now.replace(tzinfo=UTC),
                 timezone=(source.timezone if source else None) or self.settings.default_source_timezone)
         except NotAnArticle as error:
             store_articles.mark_item_failed(self.engine, item.id, f"not an article: {error}", now=now, final=True)
