@@ -68,6 +68,8 @@ def test_source_line_counts_as_credit_only_inside_a_figure() -> None:
      ("Школа после ремонта", "Дмитрий Азаров / Коммерсантъ")),
     ("Новый мост на проспекте Абая", ("Новый мост на проспекте Абая", None)),
     ("Фото: Акорда", (None, "Акорда")),
+    ("Иллюстративное фото. Фото: pixabay.com", ("Иллюстративное фото", "pixabay.com")),
+    ("Подпись. Фото: Д.Азаров / Коммерсантъ.", ("Подпись", "Д.Азаров / Коммерсантъ")),
 ])
 def test_split_caption_credit(caption: str, expected: tuple[str | None, str | None]) -> None:
     assert split_caption_credit(caption) == expected

@@ -27,7 +27,9 @@ SITES = (
 )
 AUTHORS = ("Айгерим Сапарова", "Дмитрий Попов", "Нодира Каримова", "Азамат Исаев", "Ольга Ким")
 CREDITS = ("Акорда", "пресс-служба правительства", "Дмитрий Азаров / Коммерсантъ", "pixabay.com")
-ORIGINS = ("prosud.kz", "ТАСС", "Интерфакс", "kun.uz")
+# Outlets some replayed articles credit as their original source, with the address "Читать на сайте" links to.
+ORIGINS = {"prosud.kz": "https://prosud.kz/", "ТАСС": "https://tass.ru/", "Интерфакс": "https://www.interfax.ru/",
+           "kun.uz": "https://kun.uz/"}
 TOPIC_NAMES = {
     "asia_bibi": "Азия Биби", "brexit": "Брексит", "nord_stream": "Северный поток", "ec": "Еврокомиссия",
     "trump": "Дональд Трамп", "covid-19": "Коронавирус", "us_election_2020": "Выборы в США",
@@ -126,7 +128,7 @@ def load_corpus(now: datetime, limit: int | None = None, seed: int = 7) -> Repla
             topic=TOPIC_NAMES.get(topic, topic),
             author=rng.choice(AUTHORS),
             credit=rng.choice(CREDITS),
-            origin=rng.choice(ORIGINS) if rng.random() < 0.25 else None,
+            origin=rng.choice(sorted(ORIGINS)) if rng.random() < 0.25 else None,
         )
         corpus.articles[(site, article.slug)] = article
         by_topic.setdefault(topic, []).append(article)
@@ -160,7 +162,7 @@ def render_article(article: ReplayArticle, base_url: str, corpus: ReplayCorpus) 
         body_parts.append(f"<p>{esc(paragraph)}</p>")
     if article.origin:
         lead_html = f"{esc(lead.rstrip('.'))}, сообщает {esc(article.origin)}."
-        body_parts.append(f'<p class="source"><a href="https://{esc(article.origin)}/">Читать на сайте '
+        body_parts.append(f'<p class="source"><a href="{esc(ORIGINS[article.origin])}">Читать на сайте '
                           f"{esc(article.origin)}</a></p>")
     else:
         lead_html = esc(lead)

@@ -70,7 +70,9 @@ def find_source(paragraphs: list[str], tree: HtmlElement, page_url: str) -> Sour
         host = _host(href)
         if len(text) <= 60 and _READ_ON_LINK.match(text) and href.startswith("http") and not _same_site(host, own):
             named = _DOMAIN_IN_TEXT.search(text)
-            return SourceRef(name=named.group(0) if named else host, url=href)
+            # "Читать на сайте ТАСС" names the outlet better than its host does
+            label = _READ_ON_LINK.sub("", text).strip(" :«»\"")
+            return SourceRef(name=named.group(0) if named else (label if 1 < len(label) <= 40 else host), url=href)
     # attributions sit at the start or the end of a story; a cheap keyword gate spares the big regexes
     paragraphs = [p for p in dict.fromkeys(paragraphs[:3] + paragraphs[-3:]) if _CUE.search(p)]
     found: str | None = None

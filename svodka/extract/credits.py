@@ -87,7 +87,8 @@ def credit_from_line(text: str, in_figure: bool = False) -> str | None:
 # A credit at the end of a caption: "Школа после ремонта. Фото: Дмитрий Азаров / Коммерсантъ".
 _TRAILING_CREDIT = re.compile(
     r"^(?P<caption>.*?)[\s.;,|]*(?:(?:фото(?:графия)?|photo|коллаж|иллюстрация|источник|кадр)\s*[:—–-]|©)"
-    r"\s*(?P<credit>[^.!?]{2,100}?)[\s.]*$",
+    # a dot inside a word is part of the credit ("pixabay.com", "Д.Азаров"); a dot before a space ends it
+    r"\s*(?P<credit>(?:[^.!?]|\.(?=\w)){2,100}?)[\s.]*$",
     re.IGNORECASE,
 )
 

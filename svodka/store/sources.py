@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -10,6 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, or_, select, update
 
+from svodka.feeds.slugs import slugify
 from svodka.models import Source
 from svodka.store.schema import sources
 
@@ -23,8 +23,7 @@ def _to_source(row: Any) -> Source:
 def _slug_for(conn: Any, site_or_feed_url: str, name: str | None) -> str:
     """A unique slug from the outlet's name when given (replays share one host), else from its host."""
     host = (urlsplit(site_or_feed_url).hostname or "source").lower().removeprefix("www.")
-    label = name if name and re.fullmatch(r"[A-Za-z0-9. -]+", name) else host.encode("idna").decode("ascii")
-    base = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "source"
+    base = slugify(name or "") or slugify(host) or "source"
     slug, n = base, 1
     while conn.execute(select(sources.c.id).where(sources.c.slug == slug)).first():
         n += 1
