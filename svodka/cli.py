@@ -494,7 +494,7 @@ def bench_cluster(
                               "latencies are CPU time per assignment")
     except FileNotFoundError as error:
         fail(str(error))
-    console.print(f"rerun: svodka bench cluster --sizes {sizes}" + ("" if quality else " --no-quality"))
+    console.print(f"rerun: svodka bench cluster --sizes '{sizes}'" + ("" if quality else " --no-quality"))
 
 
 # --- scale-out: job queue and workers (PostgreSQL) -------------------------------------------------------------
@@ -569,10 +569,11 @@ def queue_stats_command() -> None:
 
 @bench_app.command("workers")
 def bench_workers(
-    articles: Annotated[int, typer.Option(help="Articles of the replayed corpus (0 = all).")] = 400,
+    articles: Annotated[int, typer.Option(help="Articles of the replayed corpus (0 = all).")] = 0,
     workers: Annotated[str, typer.Option(help="Worker process counts to measure, comma-separated.")] = "1,2,4",
     concurrency: Annotated[int, typer.Option(help="Jobs at once per worker process.")] = 4,
     kills: Annotated[int, typer.Option(help="Also run with this many kill -9 of a worker mid-batch (0 = skip).")] = 3,
+    repeat: Annotated[int, typer.Option(help="Runs per configuration; the fastest is kept (shared machines).")] = 1,
 ) -> None:
     """Ingest throughput on PostgreSQL with 1, 2, 4 worker processes vs single-process SQLite; crash recovery."""
     from svodka.queue.bench import run_bench
@@ -582,7 +583,8 @@ def bench_workers(
     except ValueError:
         fail(f"--workers: comma-separated numbers expected, got {workers!r}")
     try:
-        run_bench(articles=articles or None, worker_counts=counts, concurrency=concurrency, kills=kills)
+        run_bench(articles=articles or None, worker_counts=counts, concurrency=concurrency, kills=kills,
+                  repeat=max(repeat, 1))
     except RuntimeError as error:
         fail(str(error))
 
@@ -660,6 +662,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: settings.host).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings.port).")] = None,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = True,
+    page_cache: Annotated[bool, typer.Option("--page-cache/--no-page-cache",
+                                             help="Reuse rendered pages until the database changes.")] = True,
 ) -> None:
     """Serve the site, the JSON API and the feeds over the configured database."""
     import uvicorn
@@ -668,8 +672,9 @@ def serve(
 
     settings = get_settings()
     engine = open_engine()
-    uvicorn.run(create_app(settings, engine), host=host or settings.host, port=port or settings.port,
-                access_log=access_log, log_level=settings.log_level.lower())
+    app_ = create_app(settings, engine, page_cache_entries=1000 if page_cache else 0)
+    uvicorn.run(app_, host=host or settings.host, port=port or settings.port, access_log=access_log,
+                log_level=settings.log_level.lower())
 
 
 @app.command("reindex")
@@ -687,6 +692,7 @@ def bench_web(
     seconds: Annotated[float, typer.Option(help="Duration of each throughput run.")] = 5.0,
     concurrency: Annotated[int, typer.Option(help="Parallel clients in throughput runs.")] = 4,
     database: Annotated[str | None, typer.Option(help="Database URL (default var/bench-web-N.db, reused).")] = None,
+    page_cache: Annotated[bool, typer.Option("--page-cache/--no-page-cache", help="Server's page cache.")] = True,
 ) -> None:
     """p50/p99 of home, article, story, tag and search pages and article vs hello-world throughput."""
     import time
@@ -708,20 +714,22 @@ def bench_web(
     except (FileNotFoundError, RuntimeError) as error:
         fail(str(error))
     console.print(f"database {url}: {articles} articles ready in {built:.0f} s")
-    latency, throughput = bench.run_benchmark(url, requests, seconds, concurrency)
+    latency, throughput = bench.run_benchmark(url, requests, seconds, concurrency, page_cache)
+    cache_note = "page cache on" if page_cache else "page cache off"
     table = Table("page", "requests", "p50 ms", "p95 ms", "p99 ms", "errors", "p99 < 50 ms",
-                  title=f"Latency, one keep-alive client, {articles} articles (SQLite)")
+                  title=f"Latency, one keep-alive client, {articles} articles (SQLite, {cache_note})")
     for row in latency:
         table.add_row(row.page, str(row.requests), f"{row.p50_ms:.1f}", f"{row.p95_ms:.1f}", f"{row.p99_ms:.1f}",
                       str(row.errors), "yes" if row.p99_ms < 50 else "NO")
     console.print(table)
     hello = throughput[0].rps or 1.0
-    table = Table("endpoint", "requests", "req/s", "ratio to hello", title=f"Throughput, {concurrency} clients")
+    table = Table("endpoint", "requests", "req/s", "ratio to hello",
+                  title=f"Throughput, {concurrency} clients ({cache_note})")
     for row in throughput:
         table.add_row(row.endpoint, str(row.requests), f"{row.rps:.0f}", f"{row.rps / hello:.2f}")
     console.print(table)
     console.print(f"rerun: svodka bench web --articles {articles} --requests {requests} --seconds {seconds} "
-                  f"--concurrency {concurrency}")
+                  f"--concurrency {concurrency}" + ("" if page_cache else " --no-page-cache"))
 
 
 # --- fetch --------------------------------------------------------------------------------------------------

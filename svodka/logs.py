@@ -19,3 +19,4 @@ def setup_logging(level: str = "INFO") -> None:
     # Alembic narrates every plugin it loads; keep only its warnings.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)

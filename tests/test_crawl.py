@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from sqlalchemy import func, select
 from pytest_httpserver import HTTPServer
+from sqlalchemy import func, select
 from werkzeug import Response
 
 from svodka.crawl import Crawler

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import random
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,12 @@ CREDITS = ("Акорда", "пресс-служба правительства",
 # Outlets some replayed articles credit as their original source, with the address "Читать на сайте" links to.
 ORIGINS = {"prosud.kz": "https://prosud.kz/", "ТАСС": "https://tass.ru/", "Интерфакс": "https://www.interfax.ru/",
            "kun.uz": "https://kun.uz/"}
+# The replay's photos: one neutral picture, so article pages show an image with its credit.
+PLACEHOLDER_PICTURE = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="675" viewBox="0 0 1200 675">'
+    b'<rect width="1200" height="675" fill="#dfe6ee"/><circle cx="930" cy="170" r="80" fill="#f4c95d"/>'
+    b'<path d="M0 560 L300 330 L520 520 L760 300 L1200 600 L1200 675 L0 675 Z" fill="#8aa4bf"/></svg>'
+)
 TOPIC_NAMES = {
     "asia_bibi": "Азия Биби", "brexit": "Брексит", "nord_stream": "Северный поток", "ec": "Еврокомиссия",
     "trump": "Дональд Трамп", "covid-19": "Коронавирус", "us_election_2020": "Выборы в США",
@@ -101,7 +108,9 @@ def load_corpus(now: datetime, limit: int | None = None, seed: int = 7) -> Repla
     try:
         from svodka.corpora.bsnlp import iter_documents
 
-        documents = [(d.topic, d.title, d.text) for d in iter_documents() if d.title and d.text]
+        # A few BSNLP "titles" are page furniture ("Search form"): an outlet would not publish those.
+        documents = [(d.topic, d.title, d.text) for d in iter_documents()
+                     if d.text and re.search("[А-Яа-яЁё]{3}", d.title or "")]
     except FileNotFoundError:
         documents = []
     if not documents:
@@ -255,6 +264,8 @@ class ReplayServer:
                 elif len(parts) == 2 and parts[1] == "rss.xml" and parts[0] in {s[1] for s in SITES}:
                     body = render_feed(parts[0], server.base_url, server.corpus).encode()
                     ctype, status = "application/rss+xml; charset=utf-8", 200
+                elif len(parts) == 2 and parts[0] == "static":
+                    body, ctype, status = PLACEHOLDER_PICTURE, "image/svg+xml", 200
                 elif len(parts) == 2 and parts[1].endswith(".html"):
                     article = server.corpus.articles.get((parts[0], parts[1].removesuffix(".html")))
                     if article:

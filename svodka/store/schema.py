@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -120,7 +121,10 @@ articles = Table(
     # Stories.
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="SET NULL")),
     Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
+    # Assignment order (taken under the story-assignment lock): workers replay each other's decisions by it.
+    Column("story_seq", BigInteger),
     Index("ix_articles_published_at", "published_at"),
+    Index("ix_articles_story_seq", "story_seq"),
     Index("ix_articles_source_id", "source_id"),
     Index("ix_articles_story_id", "story_id"),
     Index("ix_articles_category", "category"),

@@ -1,9 +1,9 @@
 """Full-text search over lemmatised articles (SQLite FTS5; see migration 0002).
 
-Indexing stores one lemma per word (`svodka.enrich.lemmas.lemmatize`), so a query word is turned into all its
-possible lemmas OR-ed together: "Токаева" finds "Токаев", "Токаеву". Supported syntax: plain words (all must
-occur), "quoted phrases", and prefixes (`word*`). Snippets are highlighted here in Python, from the original text,
-because the index only holds lemmas; every piece of source text in them is HTML-escaped.
+Indexing stores one lemma per word (`index_terms`, built on `svodka.enrich.lemmas`), so a query word is turned
+into all its possible lemmas OR-ed together: "Токаева" finds "Токаев", "Токаеву". Supported syntax: plain words
+(all must occur), "quoted phrases", prefixes (`word*`) and exclusions (`-word`). Snippets are highlighted here in
+Python, from the original text, because the index only holds lemmas; every piece of source text is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html import escape
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Engine, column, delete, func, insert, literal_column, select, table, text
+from sqlalchemy import Engine, Row, column, delete, func, insert, literal_column, select, table, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import Select
 
-from svodka.enrich.lemmas import fold, lemma, lemma_candidates, lemmatize, words
+from svodka.enrich.lemmas import fold, lemma, lemma_candidates, words
 from svodka.store.schema import article_entities, articles, entities, sources
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ MAX_TERMS = 12
 MAX_PHRASE_VARIANTS = 8
 # Counting stops here: "more than 1000 results" is all a reader needs, and counting all is slow.
 COUNT_CAP = 1000
+# Queries matching more articles than this rank only the newest this many (news readers want recent hits).
+RANK_WINDOW = 5000
 
 Sort = Literal["relevance", "date"]
 
@@ -203,13 +207,19 @@ def _is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def index_terms(text: str) -> str:
+    """The lemmas to index for a text, space-separated.
+
+    Unlike `lemmatize`, a capitalised word opening a sentence is read as a name too: headlines start with names
+    ("Токаев провёл…"), and the common reading of "Токаев" is a plural of "токай". Queries always include the
+    name reading among their candidates, so nothing is lost for common words.
+    """
+    return " ".join(lemma(w, w[:1].isupper()) for w in words(text))
+
+
 def _lemma_row(article_id: int, title: str | None, lead: str | None, body: str | None) -> dict[str, object]:
-    return {
-        "article_id": article_id,
-        "title": " ".join(lemmatize(title or "")),
-        "lead": " ".join(lemmatize(lead or "")),
-        "body": " ".join(lemmatize(body or "")),
-    }
+    return {"article_id": article_id, "title": index_terms(title or ""), "lead": index_terms(lead or ""),
+            "body": index_terms(body or "")}
 
 
 def index_articles(engine: Engine, article_ids: Iterable[int]) -> int:
@@ -265,7 +275,7 @@ def indexed_count(engine: Engine) -> int:
 # --- querying ----------------------------------------------------------------------------------------------
 
 
-def _filtered(stmt, query: SearchQuery):  # type: ignore[no-untyped-def]
+def _filtered(stmt: Select[Any], query: SearchQuery) -> Select[Any]:
     if query.date_from:
         stmt = stmt.where(articles.c.published_at >= datetime.combine(query.date_from, datetime.min.time()))
     if query.date_to:
@@ -293,18 +303,19 @@ def search(engine: Engine, query: SearchQuery) -> SearchResult:
         return SearchResult(query=query, hits=[], total=0)
     if not _is_sqlite(engine):
         return SearchResult(query=query, hits=[], total=0, error="Поиск пока работает только с SQLite")
-    joined = search_fts.join(articles, articles.c.id == search_fts.c.rowid)
-    order = _SCORE if query.sort == "relevance" else articles.c.published_at.desc()
     per_page = max(1, min(query.per_page, 100))
     offset = (max(1, query.page) - 1) * per_page
-    page_stmt = _filtered(select(articles.c.id, _SCORE.label("score")).select_from(joined).where(_MATCH), query)
-    page_stmt = page_stmt.order_by(order, articles.c.id.desc()).limit(per_page).offset(offset)
-    count_inner = _filtered(select(literal_column("1")).select_from(joined).where(_MATCH), query).limit(COUNT_CAP + 1)
-    count_stmt = select(func.count()).select_from(count_inner.subquery())
+    params = {"match": parsed.match}
     try:
         with engine.connect() as conn:
-            ranked = conn.execute(page_stmt, {"match": parsed.match}).all()
-            total = int(conn.execute(count_stmt, {"match": parsed.match}).scalar_one())
+            # A word found in half of all articles: only its RANK_WINDOW newest matches (by id, i.e. arrival)
+            # are ranked and filtered, so the cost stays flat however common the word is.
+            floor = conn.execute(select(search_fts.c.rowid).where(_MATCH).order_by(search_fts.c.rowid.desc())
+                                 .limit(1).offset(RANK_WINDOW - 1), params).scalar()
+            ranked, total = _ranked_page(conn, query, params, floor, per_page, offset)
+            if floor is not None and len(ranked) < per_page and _has_filters(query):
+                # Filters left too little inside the window: look at every match (slower, but complete).
+                ranked, total = _ranked_page(conn, query, params, None, per_page, offset)
             details = {r.id: r for r in conn.execute(
                 select(articles.c.id, articles.c.title, articles.c.lead, articles.c.text, articles.c.url,
                        articles.c.published_at, articles.c.category, sources.c.name, sources.c.slug)
@@ -325,3 +336,30 @@ def search(engine: Engine, query: SearchQuery) -> SearchResult:
             source_name=d.name, source_slug=d.slug, category=d.category, score=float(r.score),
         ))
     return SearchResult(query=query, hits=hits, total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP)
+
+
+def _has_filters(query: SearchQuery) -> bool:
+    return any((query.date_from, query.date_to, query.source, query.category, query.tag))
+
+
+def _ranked_page(conn: Connection, query: SearchQuery, params: dict[str, str], floor: int | None, per_page: int,
+                 offset: int) -> tuple[list[Row[Any]], int]:
+    """One page of (id, score) rows and the number of matches (capped), within rowid >= floor when given.
+
+    "By date" means newest arrivals first: FTS5 walks its rowids (article ids) backwards and stops early.
+    """
+    window = [search_fts.c.rowid >= floor] if floor is not None else []
+    order = _SCORE if query.sort == "relevance" else search_fts.c.rowid.desc()
+    if _has_filters(query):
+        joined = search_fts.join(articles, articles.c.id == search_fts.c.rowid)
+        stmt = _filtered(select(search_fts.c.rowid.label("id"), _SCORE.label("score")).select_from(joined)
+                         .where(_MATCH, *window), query)
+        counted = _filtered(select(literal_column("1")).select_from(joined).where(_MATCH, *window), query)
+    else:
+        # Nothing needed from the articles table: no join until the page is known.
+        stmt = select(search_fts.c.rowid.label("id"), _SCORE.label("score")).where(_MATCH, *window)
+        counted = select(literal_column("1")).select_from(search_fts).where(_MATCH, *window)
+    rows = list(conn.execute(stmt.order_by(order, search_fts.c.rowid.desc()).limit(per_page).offset(offset),
+                             params).all())
+    count_stmt = select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())
+    return rows, int(conn.execute(count_stmt, params).scalar_one())

@@ -1,7 +1,8 @@
 """full-text search over lemmatised articles
 
 SQLite: `search_docs` keeps the lemmatised title/lead/body of each article (keyed by article id, deleted with
-it); `search_fts` is an FTS5 external-content index over it, kept in sync by triggers.
+it); `search_fts` is an FTS5 external-content index over it, kept in sync by triggers. Both dialects also get
+an index on articles.duplicate_of for the read side.
 
 Revision ID: 0002
 Revises: 0001
@@ -63,8 +64,19 @@ _SQLITE_DOWN = [
 ]
 
 
+# Read-side indexes the pages need at 100k+ articles: an article's copies (duplicate_of = ?); an entity's
+# articles newest first without touching the table (entity_id, article_id); a category's top stories.
+_READ_INDEXES = {
+    "ix_articles_duplicate_of": "ON articles (duplicate_of)",
+    "ix_article_entities_entity_article": "ON article_entities (entity_id, article_id)",
+    "ix_stories_category_score": "ON stories (category, score)",
+}
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
+    for name, target in _READ_INDEXES.items():
+        op.execute(f"CREATE INDEX IF NOT EXISTS {name} {target}")
     if dialect == "sqlite":
         for statement in _SQLITE_UP:
             op.execute(statement)
@@ -74,6 +86,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name in _READ_INDEXES:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
     if op.get_bind().dialect.name == "sqlite":
         for statement in _SQLITE_DOWN:
             op.execute(statement)

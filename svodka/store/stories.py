@@ -1,0 +1,271 @@
+"""Persisting stories: article -> story assignments, story summaries, the clusterer's restart window, related.
+
+All timestamps are naive UTC, as everywhere in the store. Portable SQL (SQLAlchemy Core) only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+
+from svodka.store.schema import article_entities, articles, entities, sources, stories
+from svodka.stories.cluster import Assignment, ClusterSettings, StoryClusterer
+from svodka.stories.corpus import source_of
+from svodka.stories.headline import pick_title
+from svodka.stories.ranking import Arrival, importance, is_breaking
+from svodka.stories.related import MAX_RELATED, RelatedStory, StoryCandidate, pick_related
+from svodka.stories.represent import ClusterItem
+
+STORY_TAGS = 8
+LEAD_CHARS = 400
+# Related candidates come from the latest co-mentions of the article's entities: bounded work per page view.
+RELATED_NEIGHBOURS = 400
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def save_assignment(engine: Engine, article_id: int, story_db_id: int | None,
+                    duplicate_of_article_id: int | None) -> int:
+    """Record an article's story (creating the story row when `story_db_id` is None); returns the story id."""
+    with engine.begin() as conn:
+        row = conn.execute(select(articles.c.published_at, articles.c.fetched_at, articles.c.title)
+                           .where(articles.c.id == article_id)).first()
+        if row is None:
+            raise ValueError(f"no article {article_id}")
+        seen = row.published_at or row.fetched_at
+        if story_db_id is None or conn.execute(select(stories.c.id).where(stories.c.id == story_db_id)).first() is None:
+            values: dict[str, Any] = {"title": row.title, "first_seen": seen, "last_seen": seen, "article_count": 0,
+                                      "source_count": 0, "score": 0.0, "breaking": False, "tags": [],
+                                      "updated_at": seen}
+            if story_db_id is not None:
+                values["id"] = story_db_id
+            story_db_id = int(conn.execute(stories.insert().values(**values)).inserted_primary_key[0])
+        if duplicate_of_article_id == article_id:
+            duplicate_of_article_id = None
+        # Callers hold the story-assignment lock, so max + 1 is a gap-free, race-free sequence.
+        seq = conn.execute(select(func.coalesce(func.max(articles.c.story_seq), 0))).scalar_one() + 1
+        conn.execute(update(articles).where(articles.c.id == article_id)
+                     .values(story_id=story_db_id, duplicate_of=duplicate_of_article_id, story_seq=seq))
+        return story_db_id
+
+
+def record_assignment(engine: Engine, clusterer: StoryClusterer, article_id: int, assignment: Assignment) -> int:
+    """Save what `clusterer.assign` decided for an article and give a new story its database id in the clusterer.
+
+    The live pipeline calls this right after `assign` (items carry article ids, so `duplicate_of` is one too).
+    """
+    story_db_id = save_assignment(engine, article_id, None if assignment.new_story else assignment.story_id,
+                                  assignment.duplicate_of if isinstance(assignment.duplicate_of, int) else None)
+    if story_db_id != assignment.story_id:
+        clusterer.rename_story(assignment.story_id, story_db_id)
+    return story_db_id
+
+
+def _story_tags(conn: Any, article_ids: list[int]) -> list[dict[str, str]]:
+    """The union of the articles' tags, most frequent first: [{slug, name, type}]."""
+    if not article_ids:
+        return []
+    rows = conn.execute(
+        select(entities.c.slug, entities.c.name, entities.c.type, article_entities.c.is_tag,
+               article_entities.c.salience)
+        .join(entities, entities.c.id == article_entities.c.entity_id)
+        .where(article_entities.c.article_id.in_(article_ids))
+    ).all()
+    use_flag = any(r.is_tag for r in rows)
+    counts: Counter[str] = Counter()
+    info: dict[str, dict[str, str]] = {}
+    for r in rows:
+        if use_flag and not r.is_tag:
+            continue
+        counts[r.slug] += 1.0 + float(r.salience or 0.0)
+        info[r.slug] = {"slug": r.slug, "name": r.name, "type": r.type}
+    return [info[slug] for slug, _ in counts.most_common(STORY_TAGS)]
+
+
+def refresh_story(engine: Engine, story_id: int, now: datetime) -> None:
+    """Recompute a story's title, lead, category, counts, span, tags, score and breaking flag from its articles."""
+    now = _naive_utc(now)
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(articles.c.id, articles.c.url, articles.c.title, articles.c.lead, articles.c.text,
+                   articles.c.published_at, articles.c.fetched_at, articles.c.source_id, articles.c.category,
+                   articles.c.duplicate_of)
+            .where(articles.c.story_id == story_id).order_by(articles.c.id)
+        ).all()
+        if not rows:
+            conn.execute(update(stories).where(stories.c.id == story_id)
+                         .values(article_count=0, source_count=0, score=0.0, breaking=False, updated_at=now))
+            return
+        originals = [r for r in rows if r.duplicate_of is None] or list(rows)
+        title = pick_title([r.title for r in originals if r.title])
+        chosen = next((r for r in originals if r.title and r.title.strip() == title), originals[0])
+        lead = (chosen.lead or (chosen.text or "")[:LEAD_CHARS]).strip() or None
+        arrivals = [Arrival(source=str(r.source_id) if r.source_id is not None else source_of(r.url),
+                            published=r.published_at or r.fetched_at) for r in rows]
+        times = [a.published for a in arrivals]
+        categories = Counter(r.category for r in rows if r.category)
+        conn.execute(update(stories).where(stories.c.id == story_id).values(
+            title=title or None,
+            lead=lead,
+            category=categories.most_common(1)[0][0] if categories else None,
+            first_seen=min(times),
+            last_seen=max(times),
+            article_count=len(rows),
+            source_count=len({a.source for a in arrivals}),
+            score=importance(arrivals, now),
+            breaking=is_breaking(arrivals, now),
+            tags=_story_tags(conn, [r.id for r in rows]),
+            updated_at=now,
+        ))
+
+
+def rescore_recent_stories(engine: Engine, now: datetime, window: timedelta = timedelta(days=3)) -> int:
+    """Recompute score and breaking of stories active within `window` (importance decays, so run it every few
+    minutes); older stories drop to score 0. Returns how many stories were rescored."""
+    now = _naive_utc(now)
+    cutoff = now - window
+    when = func.coalesce(articles.c.published_at, articles.c.fetched_at)
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(articles.c.story_id, articles.c.source_id, articles.c.url, when.label("seen"))
+            .join(stories, stories.c.id == articles.c.story_id)
+            .where(stories.c.last_seen >= cutoff)
+        ).all()
+        arrivals: dict[int, list[Arrival]] = {}
+        for r in rows:
+            source = str(r.source_id) if r.source_id is not None else source_of(r.url)
+            arrivals.setdefault(int(r.story_id), []).append(Arrival(source, r.seen))
+        for story_id, items in arrivals.items():
+            conn.execute(update(stories).where(stories.c.id == story_id)
+                         .values(score=importance(items, now), breaking=is_breaking(items, now)))
+        conn.execute(update(stories).where(stories.c.last_seen < cutoff, (stories.c.score > 0) | stories.c.breaking)
+                     .values(score=0.0, breaking=False))
+    return len(arrivals)
+
+
+def _cluster_rows(engine: Engine, condition: Any) -> list[tuple[ClusterItem, int | None, int | None]]:
+    """Articles matching `condition` as (item, story id, duplicate_of), oldest first, with their entity keys."""
+    when = func.coalesce(articles.c.published_at, articles.c.fetched_at)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(articles.c.id, articles.c.url, articles.c.title, articles.c.text, articles.c.published_at,
+                   articles.c.fetched_at, articles.c.story_id, articles.c.duplicate_of, sources.c.slug)
+            .outerjoin(sources, sources.c.id == articles.c.source_id)
+            .where(condition)
+            .order_by(when, articles.c.id)
+        ).all()
+        ids = [r.id for r in rows]
+        keys: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for article_id, key in conn.execute(
+                select(article_entities.c.article_id, entities.c.key)
+                .join(entities, entities.c.id == article_entities.c.entity_id)
+                .where(article_entities.c.article_id.in_(chunk))
+            ):
+                keys.setdefault(article_id, []).append(key)
+    result = []
+    for r in rows:
+        published = (r.published_at or r.fetched_at).replace(tzinfo=UTC)
+        item = ClusterItem(id=r.id, url=r.url, title=r.title or "", text=r.text or "", published=published,
+                           source=r.slug or source_of(r.url), entity_ids=sorted(keys.get(r.id, [])))
+        result.append((item, r.story_id, r.duplicate_of))
+    return result
+
+
+def recent_cluster_items(engine: Engine, since: datetime) -> list[tuple[ClusterItem, int, int | None]]:
+    """Articles assigned to stories and published since `since`, as (item, story id, duplicate_of), oldest first.
+
+    Feed them to `StoryClusterer.rebuild` on start-up so the live clusterer continues where it stopped.
+    """
+    when = func.coalesce(articles.c.published_at, articles.c.fetched_at)
+    rows = _cluster_rows(engine, articles.c.story_id.is_not(None) & (when >= _naive_utc(since)))
+    return [(item, int(story), dup) for item, story, dup in rows if story is not None]
+
+
+def latest_story_seq(engine: Engine) -> int:
+    """The sequence number of the latest story assignment (0 when none)."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.max(articles.c.story_seq), 0))).scalar_one())
+
+
+def cluster_items_assigned_after(engine: Engine, seq: int) -> list[tuple[ClusterItem, int, int | None]]:
+    """Assignments made after `seq` (by other workers), in assignment order, to replay into a live clusterer."""
+    rows = _cluster_rows(engine, articles.c.story_seq > seq)
+    return [(item, int(story), dup) for item, story, dup in rows if story is not None]
+
+
+def load_clusterer(engine: Engine, now: datetime, settings: ClusterSettings | None = None) -> StoryClusterer:
+    """A clusterer restored from the articles of the recent window (the live pipeline's start-up)."""
+    clusterer = StoryClusterer(settings)
+    span = max(clusterer.settings.story_ttl, clusterer.settings.idf_window)
+    clusterer.rebuild(recent_cluster_items(engine, now - span))
+    return clusterer
+
+
+def assign_articles(engine: Engine, clusterer: StoryClusterer, article_ids: list[int],
+                    now: datetime) -> list[int | None]:
+    """Cluster stored articles (in publication order), save the assignments and refresh the touched stories.
+
+    Articles already in a story are left alone. Returns the story ids of the given articles in input order
+    (None for ids that do not exist).
+    """
+    rows = _cluster_rows(engine, articles.c.id.in_(article_ids)) if article_ids else []
+    story_of: dict[int, int] = {}
+    touched: set[int] = set()
+    for item, story_id, _ in rows:
+        if story_id is not None:
+            story_of[int(item.id)] = int(story_id)
+            continue
+        story_of[int(item.id)] = record_assignment(engine, clusterer, int(item.id), clusterer.assign(item))
+        touched.add(story_of[int(item.id)])
+    for story_id in sorted(touched):
+        refresh_story(engine, story_id, now)
+    return [story_of.get(article_id) for article_id in article_ids]
+
+
+def related_for_article(engine: Engine, article_id: int, limit: int = MAX_RELATED) -> list[RelatedStory]:
+    """"Читайте также" for an article: stories sharing its entities, never its own or its duplicates' stories."""
+    with engine.connect() as conn:
+        me = conn.execute(select(articles.c.story_id, articles.c.duplicate_of)
+                          .where(articles.c.id == article_id)).first()
+        if me is None:
+            return []
+        mine = conn.execute(
+            select(article_entities.c.entity_id, article_entities.c.salience, entities.c.slug, entities.c.name)
+            .join(entities, entities.c.id == article_entities.c.entity_id)
+            .where(article_entities.c.article_id == article_id)
+        ).all()
+        if not mine:
+            return []
+        weights = {str(r.entity_id): 1.0 + float(r.salience or 0.0) for r in mine}
+        names = {str(r.entity_id): r.name for r in mine}
+        # Stories of the article itself, of its original and of its copies are never "related".
+        family = select(articles.c.story_id).where(
+            (articles.c.id == article_id) | (articles.c.duplicate_of == article_id)
+            | (articles.c.id == (me.duplicate_of or -1)) | (articles.c.duplicate_of == (me.duplicate_of or -1)))
+        excluded = {s for s in conn.execute(family).scalars() if s is not None}
+        neighbours = (
+            select(article_entities.c.article_id, article_entities.c.entity_id)
+            .where(article_entities.c.entity_id.in_([int(k) for k in weights]),
+                   article_entities.c.article_id != article_id)
+            .order_by(article_entities.c.article_id.desc()).limit(RELATED_NEIGHBOURS).subquery()
+        )
+        rows = conn.execute(
+            select(articles.c.story_id, neighbours.c.entity_id)
+            .join(neighbours, neighbours.c.article_id == articles.c.id)
+            .where(articles.c.story_id.is_not(None))
+        ).all()
+        story_tags: dict[int, dict[str, str]] = {}
+        for story_id, entity_id in rows:
+            story_tags.setdefault(int(story_id), {})[str(entity_id)] = names.get(str(entity_id), "")
+        heads = {r.id: r for r in conn.execute(select(stories.c.id, stories.c.title, stories.c.last_seen)
+                                              .where(stories.c.id.in_(list(story_tags))))}
+    candidates = [StoryCandidate(story_id=s, title=heads[s].title or "", last_seen=heads[s].last_seen, tags=tags)
+                  for s, tags in story_tags.items() if s in heads]
+    return pick_related(weights, names, excluded, candidates, limit=limit)

@@ -1,0 +1,1 @@
+"""Stories: near-duplicates, same-event clustering, ranking and related reading."""

@@ -1,0 +1,114 @@
+"""The job queue's plumbing: connection strings, schema, deferring with queueing locks, queue statistics."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from svodka.models import FeedEntry
+from svodka.queue.app import QueueUnavailable, build_app, conninfo_from_url, ensure_queue_schema, has_queue_schema
+from svodka.queue.stats import queue_stats
+from svodka.queue.tasks import FETCH_PAGE, POLL_FEED, defer_due_feeds, defer_page, defer_pending_pages
+from svodka.store.articles import enqueue_entries
+from svodka.store.db import open_database
+from svodka.store.sources import add_source
+
+NOW = datetime(2026, 11, 20, 12, 0)
+
+
+@pytest.mark.parametrize(("url", "conninfo"), [
+    ("postgresql+psycopg://svodka@127.0.0.1:5432/news", "postgresql://svodka@127.0.0.1:5432/news"),
+    ("postgresql+psycopg://user:p%40ss@db.internal/svodka?sslmode=require",
+     "postgresql://user:p%40ss@db.internal/svodka?sslmode=require"),
+    ("postgresql://u@h/d", "postgresql://u@h/d"),
+])
+def test_conninfo_from_sqlalchemy_url(url: str, conninfo: str) -> None:
+    assert conninfo_from_url(url) == conninfo
+
+
+def test_queue_refuses_sqlite_with_a_clear_error() -> None:
+    with pytest.raises(QueueUnavailable, match="needs PostgreSQL"):
+        conninfo_from_url("sqlite:///var/svodka.db")
+
+
+def test_queue_schema_is_applied_once_and_skipped_on_sqlite(backend_url: str) -> None:
+    engine = open_database(backend_url)
+    if engine.dialect.name == "sqlite":
+        assert ensure_queue_schema(engine) is False
+        assert queue_stats(engine) == {"backend": "sqlite", "items": {}}
+        return
+    assert not has_queue_schema(engine)
+    assert ensure_queue_schema(engine) is True
+    assert has_queue_schema(engine)
+    assert ensure_queue_schema(engine) is False  # idempotent: `svodka db upgrade` and every worker call it
+
+
+@pytest.mark.postgres
+def test_deferring_respects_queueing_locks_and_shows_in_stats(postgres_server) -> None:  # type: ignore[no-untyped-def]
+    url = postgres_server.create_database("queue_defer")
+    engine = open_database(url)
+    ensure_queue_schema(engine)
+    source, _ = add_source(engine, "https://example.kz/rss.xml", name="Example", now=NOW)
+    add_source(engine, "https://later.kz/rss.xml", name="Later", now=datetime(2100, 1, 1))
+    enqueue_entries(engine, source.id, [FeedEntry(url=f"https://example.kz/news/{n}") for n in range(3)], now=NOW)
+
+    async def defer() -> tuple[int, int, int, bool]:
+        app = build_app(url)
+        async with app.open_async():
+            polls = await defer_due_feeds(app, engine, datetime.now(UTC).replace(tzinfo=None))
+            again = await defer_due_feeds(app, engine, datetime.now(UTC).replace(tzinfo=None))
+            pages = await defer_pending_pages(app, engine, source.id)
+            page_again = await defer_page(app, 1)
+        return polls, again, pages, page_again
+
+    polls, again, pages, page_again = asyncio.run(defer())
+    assert (polls, again) == (1, 0)  # only the due source, and only once while its poll waits
+    assert pages == 3
+    assert page_again is False
+    stats = queue_stats(engine)
+    assert stats["items"] == {"new": 3}
+    assert stats["jobs"] == {"todo": 4}
+    assert stats["waiting_by_task"] == {POLL_FEED: 1, FETCH_PAGE: 3}
+    assert stats["lag_seconds"] >= 0
+    assert stats["workers_alive"] == 0
+    with engine.connect() as conn:
+        locks = set(conn.execute(text("SELECT queueing_lock FROM procrastinate_jobs")).scalars())
+    assert locks == {f"poll-{source.id}", "page-1", "page-2", "page-3"}
+
+
+@pytest.mark.postgres
+def test_stalled_jobs_are_requeued_or_dropped_when_queued_again(postgres_server) -> None:  # type: ignore[no-untyped-def]
+    """A job left "doing" by a dead worker runs again; if its work was queued again meanwhile, it is dropped
+    (retrying it would clash with the waiting twin's queueing lock, and leaving it would hold its lock forever)."""
+    from svodka.queue.worker import recover_stalled_jobs
+
+    url = postgres_server.create_database("queue_stalled")
+    engine = open_database(url)
+    ensure_queue_schema(engine)
+
+    def as_dead_workers_job(item_id: int) -> None:
+        with engine.begin() as conn:  # what a worker killed mid-job leaves behind once it is pruned
+            conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = NULL "
+                              "WHERE queueing_lock = :lock"), {"lock": f"page-{item_id}"})
+
+    async def scenario() -> tuple[int, bool]:
+        app = build_app(url)
+        async with app.open_async():
+            await defer_page(app, 1)
+            await defer_page(app, 2)
+            as_dead_workers_job(1)
+            as_dead_workers_job(2)
+            requeued_twin = await defer_page(app, 2)  # a poll queued item 2 again while its job hung
+            recovered = await recover_stalled_jobs(app, stalled_after=30)
+        return recovered, requeued_twin
+
+    recovered, requeued_twin = asyncio.run(scenario())
+    assert requeued_twin is True
+    assert recovered == 2
+    with engine.connect() as conn:
+        jobs = conn.execute(text("SELECT queueing_lock, status::text, attempts FROM procrastinate_jobs "
+                                 "ORDER BY id")).all()
+    assert [tuple(j) for j in jobs] == [("page-1", "todo", 1), ("page-2", "todo", 0)]
