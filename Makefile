@@ -18,7 +18,7 @@ demo: venv
 	$(BIN)/svodka demo
 
 lint: venv
-	$(BIN)/ruff check svodka tests bench
+	$(BIN)/ruff check svodka tests
 
 test: venv lint
 	$(BIN)/python -m pytest -q
