@@ -49,6 +49,16 @@ def _chunks(items: Iterable[PageToIngest], size: int) -> Iterator[list[PageToIng
         yield chunk
 
 
+def _ingest_in_chunks(pipeline: Pipeline, pages: Iterable[PageToIngest], report: BatchReport,
+                      on_progress: Callable[[int], None] | None) -> BatchReport:
+    for chunk in _chunks(pages, BATCH_SIZE):
+        pipeline.ingest(chunk)
+        report.done += len(chunk)
+        if on_progress:
+            on_progress(len(chunk))
+    return report
+
+
 class _ImportSources:
     """Sources for imported articles: one inactive (never polled) source per outlet name or host."""
 
@@ -107,12 +117,7 @@ def import_articles_jsonl(
             name = record.get("source_name") or (record["source"] if isinstance(record.get("source"), str) else None)
             yield PageToIngest(article=article, source_id=sources.id_for(name, article.url), fetched_at=_utcnow())
 
-    for chunk in _chunks(pages(), BATCH_SIZE):
-        pipeline.ingest(chunk)
-        report.done += len(chunk)
-        if on_progress:
-            on_progress(len(chunk))
-    return report
+    return _ingest_in_chunks(pipeline, pages(), report, on_progress)
 
 
 def reprocess_stored(
@@ -139,9 +144,4 @@ def reprocess_stored(
                 continue
             yield PageToIngest(article=article, source_id=source_id, fetched_at=page["fetched_at"])
 
-    for chunk in _chunks(pages(), BATCH_SIZE):
-        pipeline.ingest(chunk)
-        report.done += len(chunk)
-        if on_progress:
-            on_progress(len(chunk))
-    return report
+    return _ingest_in_chunks(pipeline, pages(), report, on_progress)
