@@ -40,12 +40,14 @@ def fail(message: str) -> None:
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply database migrations (also done implicitly on first use)."""
+    """Apply database migrations, and on PostgreSQL the job queue's schema (also done implicitly on first use)."""
+    from svodka.queue.app import ensure_queue_schema
     from svodka.store.db import current_revisions, make_engine, upgrade
 
     engine = make_engine(get_settings().database_url)
     upgrade(engine)
-    typer.echo(f"database at revision {', '.join(sorted(current_revisions(engine)))}")
+    queue = " and the job queue schema" if ensure_queue_schema(engine) else ""
+    typer.echo(f"database at revision {', '.join(sorted(current_revisions(engine)))}{queue}")
 
 
 # --- sources, crawling, export (core) -------------------------------------------------------------------------
@@ -149,6 +151,7 @@ def sources_export_opml(
 
 def _run_crawl(once: bool, settings=None) -> None:  # type: ignore[no-untyped-def]
     import asyncio
+    import signal
 
     from svodka.crawl import Crawler
     from svodka.fetch.client import Fetcher
@@ -166,7 +169,13 @@ def _run_crawl(once: bool, settings=None) -> None:  # type: ignore[no-untyped-de
                            f"{stats.items_queued} items, stored {stats.articles_stored} articles, "
                            f"{stats.pages_failed} pages failed")
             else:
-                await crawler.crawl_forever()
+                # SIGTERM/SIGINT let the current chunk finish; unfinished queue items stay queued for next time.
+                stop = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(signum, stop.set)
+                await crawler.crawl_forever(stop)
+                typer.echo(f"stopped: stored {crawler.stats.articles_stored} articles", err=True)
 
     asyncio.run(run())
 
@@ -263,10 +272,10 @@ def demo(
 
 @app.command()
 def run() -> None:
-    """The production main job: poll the configured sources forever, process what arrives, serve the site."""
-    from svodka.service import run_site_and_crawler
+    """The production main job: serve the site and ingest (SQLite: crawl in-process; PostgreSQL: one queue worker)."""
+    from svodka.service import run_site_and_ingest
 
-    run_site_and_crawler(get_settings(), open_engine())
+    run_site_and_ingest(get_settings(), open_engine())
 
 
 # --- entities and tags --------------------------------------------------------------------------------------

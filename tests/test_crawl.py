@@ -215,3 +215,35 @@ def test_gzip_bomb_page_is_refused_and_crawl_goes_on(httpserver, settings):
         state, error = conn.execute(select(schema.feed_items.c.state, schema.feed_items.c.last_error)
                                     .where(schema.feed_items.c.url == f"{base}/bomb")).one()
     assert state == "failed" and error
+
+
+def test_crawl_forever_ingests_and_stops_cleanly_on_sigterm(httpserver, settings, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    base = httpserver.url_for("").rstrip("/")
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    httpserver.expect_request("/feed.xml").respond_with_data(rss(base, [("/news/1", "Первая")]),
+                                                             content_type="application/rss+xml")
+    httpserver.expect_request("/news/1").respond_with_data(article_html("Первая", NOW),
+                                                           content_type="text/html; charset=utf-8")
+    engine = open_database(settings.database_url)
+    store_sources.add_source(engine, f"{base}/feed.xml", now=NOW.replace(tzinfo=None))
+    env = {**os.environ, "SVODKA_DATABASE_URL": settings.database_url, "SVODKA_ALLOW_PRIVATE_NETWORKS": "1",
+           "SVODKA_PER_HOST_DELAY": "0"}
+    process = subprocess.Popen([sys.executable, "-m", "svodka", "crawl"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while count(engine, schema.articles) == 0 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.5)
+        assert count(engine, schema.articles) == 1
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "stopped: stored 1 articles" in stderr
