@@ -20,3 +20,4 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("pymorphy3").setLevel(logging.WARNING)
+    logging.getLogger("pymorphy2").setLevel(logging.WARNING)
