@@ -27,6 +27,8 @@ _LEADING_TIMESTAMP = re.compile(
     r"^(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}\s*,?\s*)?(?:\d{1,2}:\d{2}\b)?\s*[:|—–-]?\s*(?=[А-ЯЁA-Z«\"])"
 )
 
+_TRAILING_TIME = re.compile(r"\s+\d{1,2}:\d{2}$")
+
 
 def clean_title(title: str, site_names: tuple[str, ...] = (), h1: str | None = None) -> str:
     """Strip a site-name suffix or prefix: "X - Tengrinews.kz" → "X", "X / Украинский бизнес ресурс" → "X"."""
@@ -34,6 +36,8 @@ def clean_title(title: str, site_names: tuple[str, ...] = (), h1: str | None = N
     # Some outlets put the dateline in the headline: "13:16 В Пакистане…", "11.01.2019 01:05 : Глава МИД…".
     if (stamp := _LEADING_TIMESTAMP.match(title)) and len(title[stamp.end():].split()) >= 3:
         title = title[stamp.end():]
+    if (stamp := _TRAILING_TIME.search(title)) and len(title[:stamp.start()].split()) >= 3:
+        title = title[:stamp.start()]
     sites = {s.lower() for s in site_names if s}
     for _ in range(2):
         for sep in _TITLE_SEPARATORS:
