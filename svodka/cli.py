@@ -675,6 +675,8 @@ def serve(
                                              help="Reuse rendered pages until the database changes.")] = True,
 ) -> None:
     """Serve the site, the JSON API and the feeds over the configured database."""
+    import gc
+
     import uvicorn
 
     from svodka.web.app import create_app
@@ -682,6 +684,12 @@ def serve(
     settings = get_settings()
     engine = open_engine()
     app_ = create_app(settings, engine, page_cache_entries=1000 if page_cache else 0)
+    # Everything loaded at start-up lives as long as the process: the garbage collector need not rescan it on
+    # every full collection, and young-generation passes can wait for more garbage (a page allocates thousands
+    # of short-lived objects, almost none in cycles).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     uvicorn.run(app_, host=host or settings.host, port=port or settings.port, access_log=access_log,
                 log_level=settings.log_level.lower())
 
@@ -694,6 +702,24 @@ def reindex() -> None:
     typer.echo(f"{reindex_all(open_engine())} articles indexed")
 
 
+@app.command("relate")
+def relate(
+    all_stories: Annotated[bool, typer.Option("--all", help="Recompute every story, not only those without.")] = False,
+) -> None:
+    """Store "Читайте также" for stories that have none yet (saved before it was stored), or for all of them."""
+    from sqlalchemy import select
+
+    from svodka.store.schema import stories
+    from svodka.store.stories import refresh_related
+
+    engine = open_engine()
+    ids = None
+    if all_stories:
+        with engine.connect() as conn:
+            ids = list(conn.execute(select(stories.c.id)).scalars())
+    typer.echo(f"{refresh_related(engine, ids)} stories updated")
+
+
 @bench_app.command("web")
 def bench_web(
     articles: Annotated[int, typer.Option("--articles", "-n", help="Articles in the synthetic database.")] = 100_000,
@@ -702,6 +728,9 @@ def bench_web(
     concurrency: Annotated[int, typer.Option(help="Parallel clients in throughput runs.")] = 4,
     database: Annotated[str | None, typer.Option(help="Database URL (default var/bench-web-N.db, reused).")] = None,
     page_cache: Annotated[bool, typer.Option("--page-cache/--no-page-cache", help="Server's page cache.")] = True,
+    search_only: Annotated[bool, typer.Option(
+        "--search-only", help="Only search latency, on a search corpus (default 1M articles, var/bench-search-N.db, "
+                              "reused); the server's page cache is off.")] = False,
 ) -> None:
     """p50/p99 of home, article, story, tag and search pages and article vs hello-world throughput."""
     import time
@@ -713,12 +742,17 @@ def bench_web(
     from svodka.web import bench
 
     console = Console()
+    if search_only:
+        _bench_search(articles if articles != 100_000 else 1_000_000, requests, database)
+        return
     url = database or bench.default_database_url(articles)
     try:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"building {articles} articles", total=articles)
+            related = progress.add_task("storing 'Читайте также' of stories", total=None)
             started = time.perf_counter()
-            bench.build_database(url, articles, on_progress=lambda k: progress.advance(task, k))
+            bench.build_database(url, articles, on_progress=lambda k: progress.advance(task, k),
+                                 on_related=lambda k: progress.advance(related, k))
             built = time.perf_counter() - started
     except (FileNotFoundError, RuntimeError) as error:
         fail(str(error))
@@ -739,6 +773,37 @@ def bench_web(
     console.print(table)
     console.print(f"rerun: svodka bench web --articles {articles} --requests {requests} --seconds {seconds} "
                   f"--concurrency {concurrency}" + ("" if page_cache else " --no-page-cache"))
+
+
+def _bench_search(articles: int, requests: int, database: str | None) -> None:
+    """`svodka bench web --search-only`: build or reuse the search corpus, then time each kind of query."""
+    import time
+
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from svodka.web import bench_search
+
+    console = Console()
+    url = database or bench_search.default_search_database_url(articles)
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"building {articles} searchable articles", total=articles)
+            started = time.perf_counter()
+            bench_search.build_search_database(url, articles, on_progress=lambda k: progress.advance(task, k))
+            built = time.perf_counter() - started
+    except (FileNotFoundError, RuntimeError) as error:
+        fail(str(error))
+    console.print(f"database {url}: {articles} articles ready in {built:.0f} s")
+    rows = bench_search.run_search_benchmark(url, requests)
+    table = Table("query", "requests", "p50 ms", "p95 ms", "p99 ms", "errors", "p95 < 50 ms",
+                  title=f"Search latency, one keep-alive client, {articles} articles (SQLite FTS5, page cache off)")
+    for row in rows:
+        table.add_row(row.page, str(row.requests), f"{row.p50_ms:.1f}", f"{row.p95_ms:.1f}", f"{row.p99_ms:.1f}",
+                      str(row.errors), "yes" if row.p95_ms < 50 else "NO")
+    console.print(table)
+    console.print(f"rerun: svodka bench web --search-only --articles {articles} --requests {requests}")
 
 
 # --- fetch --------------------------------------------------------------------------------------------------

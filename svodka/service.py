@@ -1,4 +1,5 @@
-"""Long-running processes: the site alone, or the site and the crawler together (`svodka run`)."""
+"""Long-running processes: the site alone (`svodka serve`), or the site and the ingest together (`svodka run`):
+on SQLite the crawler in this process, on PostgreSQL a job-queue worker (`svodka.queue.worker`)."""
 
 from __future__ import annotations
 
@@ -46,4 +47,16 @@ async def _site_and_crawler(settings: Settings, engine: Engine) -> None:
 
 
 def run_site_and_crawler(settings: Settings, engine: Engine) -> None:
+    """The site and the in-process crawler (the SQLite shape), until SIGINT/SIGTERM."""
     asyncio.run(_site_and_crawler(settings, engine))
+
+
+def run_site_and_ingest(settings: Settings, engine: Engine) -> None:
+    """`svodka run`: the site plus a queue worker on PostgreSQL (more workers may run elsewhere), or the site plus
+    the crawler in this process on SQLite; until SIGINT/SIGTERM."""
+    if engine.dialect.name == "postgresql":
+        from svodka.queue.worker import run_site_and_worker
+
+        run_site_and_worker(settings, engine)
+    else:
+        run_site_and_crawler(settings, engine)

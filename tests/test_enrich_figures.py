@@ -70,3 +70,27 @@ def test_nerel_money_recall_beats_natasha(shared_data: Path) -> None:
     ours, natasha = bench_figures("dev")
     assert ours.recall >= 0.9 and ours.precision >= 0.95
     assert ours.recall > natasha.recall
+
+
+ANCHOR_SENTENCES = [
+    "Инвестиции составят $10 млрд, а выручка — 1,7 млрд долларов к 2030 году.",
+    "Около двухсот—трёхсот тысяч рабочих мест и полтора миллиона долларов США.",
+    "Ставку снизили на 0,5 п.п., инфляция — 8,5%, экспорт вырос на 12 процентов.",
+    "До конца 2027 года построят 78 совместных проектов за 500 тыс. сумов каждый.",
+    "Встреча прошла 16 мая 2020 года; 100-долларовая купюра, 5-7 млн руб.",
+]
+
+
+@pytest.mark.parametrize("sentence", ANCHOR_SENTENCES)
+def test_anchored_parsers_match_yargys_plain_chart(sentence: str) -> None:
+    from svodka.enrich.figures import _parsers
+
+    for kind, parser in _parsers():
+        assert parser.first_terms, kind
+        anchored = [(m.span, [t.value for t in m.tokens]) for m in parser.findall(sentence)]
+        first_terms, parser.first_terms = parser.first_terms, None  # None falls back to yargy's own chart
+        try:
+            plain = [(m.span, [t.value for t in m.tokens]) for m in parser.findall(sentence)]
+        finally:
+            parser.first_terms = first_terms
+        assert anchored == plain, kind

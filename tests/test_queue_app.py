@@ -6,14 +6,14 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from svodka.models import FeedEntry
 from svodka.queue.app import QueueUnavailable, build_app, conninfo_from_url, ensure_queue_schema, has_queue_schema
 from svodka.queue.stats import queue_stats
 from svodka.queue.tasks import FETCH_PAGE, POLL_FEED, defer_due_feeds, defer_page, defer_pending_pages
 from svodka.store.articles import enqueue_entries
-from svodka.store.db import open_database
+from svodka.store.db import make_engine, open_database
 from svodka.store.sources import add_source
 
 NOW = datetime(2026, 11, 20, 12, 0)
@@ -35,15 +35,39 @@ def test_queue_refuses_sqlite_with_a_clear_error() -> None:
 
 
 def test_queue_schema_is_applied_once_and_skipped_on_sqlite(backend_url: str) -> None:
-    engine = open_database(backend_url)
+    engine = make_engine(backend_url)
     if engine.dialect.name == "sqlite":
         assert ensure_queue_schema(engine) is False
-        assert queue_stats(engine) == {"backend": "sqlite", "items": {}}
+        assert queue_stats(open_database(backend_url)) == {"backend": "sqlite", "items": {}}
         return
     assert not has_queue_schema(engine)
     assert ensure_queue_schema(engine) is True
     assert has_queue_schema(engine)
     assert ensure_queue_schema(engine) is False  # idempotent: `svodka db upgrade` and every worker call it
+
+
+def test_opening_a_postgres_database_applies_the_queue_schema(backend_url: str) -> None:
+    engine = open_database(backend_url)  # the implicit migration of every process
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'procrastinate%'")).all()
+        return
+    assert has_queue_schema(engine)
+    assert "jobs" in queue_stats(engine)
+
+
+def test_db_upgrade_command_applies_the_queue_schema(postgres_server) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    url = postgres_server.create_database("queue_db_upgrade")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SVODKA_")}
+    done = subprocess.run([sys.executable, "-m", "svodka", "db", "upgrade"], capture_output=True, text=True,
+                          env={**env, "SVODKA_DATABASE_URL": url, "SVODKA_CONFIG": os.devnull}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "job queue schema" in done.stdout
+    assert has_queue_schema(make_engine(url))
 
 
 @pytest.mark.postgres
@@ -112,3 +136,63 @@ def test_stalled_jobs_are_requeued_or_dropped_when_queued_again(postgres_server)
         jobs = conn.execute(text("SELECT queueing_lock, status::text, attempts FROM procrastinate_jobs "
                                  "ORDER BY id")).all()
     assert [tuple(j) for j in jobs] == [("page-1", "todo", 1), ("page-2", "todo", 0)]
+
+
+def test_recompute_rankings_hook_rescores_recent_stories(backend_url: str) -> None:
+    from svodka.queue.tasks import recompute_rankings_hook
+    from svodka.store.schema import articles, stories
+
+    engine = open_database(backend_url)
+    with engine.begin() as conn:
+        story_id = conn.execute(stories.insert().values(
+            title="Паводок в Атырау", first_seen=NOW, last_seen=NOW, article_count=1, source_count=1, score=0.0,
+            breaking=False, updated_at=NOW, tags=[]).returning(stories.c.id)).scalar_one()
+        conn.execute(articles.insert().values(
+            url="https://example.kz/1", canonical_url="https://example.kz/1", title="Паводок в Атырау",
+            published_at=NOW, fetched_at=NOW, updated_at=NOW, story_id=story_id))
+    assert recompute_rankings_hook(engine, NOW) == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(stories.c.score).where(stories.c.id == story_id)).scalar_one() > 0
+
+
+def test_metrics_expose_queue_depth_lag_and_workers(backend_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from svodka.settings import Settings
+    from svodka.web.app import create_app
+
+    engine = open_database(backend_url)
+    source, _ = add_source(engine, "https://example.kz/rss.xml", name="Example", now=NOW)
+    enqueue_entries(engine, source.id, [FeedEntry(url=f"https://example.kz/news/{n}") for n in range(3)], now=NOW)
+    metrics = TestClient(create_app(Settings(database_url=backend_url), engine)).get("/metrics").text
+    assert 'svodka_queue_items{state="new"} 3.0' in metrics
+    if engine.dialect.name == "sqlite":
+        assert "svodka_queue_jobs" not in metrics and "svodka_queue_workers_alive" not in metrics
+        return
+    assert "svodka_queue_workers_alive 0.0" in metrics
+    assert "svodka_queue_job_lag_seconds 0.0" in metrics
+
+    async def defer() -> None:
+        app = build_app(backend_url)
+        async with app.open_async():
+            await defer_pending_pages(app, engine, source.id)
+
+    asyncio.run(defer())
+    metrics = TestClient(create_app(Settings(database_url=backend_url), engine)).get("/metrics").text
+    assert 'svodka_queue_jobs{status="todo"} 3.0' in metrics
+    assert f'svodka_queue_jobs_waiting{{task="{FETCH_PAGE}"}} 3.0' in metrics
+
+
+def test_queue_stats_for_metrics_are_cached_for_a_few_seconds(database_url: str) -> None:
+    import time
+
+    from svodka.web.metrics import _CachedQueueStats
+
+    engine = open_database(database_url)
+    source, _ = add_source(engine, "https://example.kz/rss.xml", name="Example", now=NOW)
+    cached = _CachedQueueStats(engine, ttl=0.5)
+    assert cached.get()["items"] == {}
+    enqueue_entries(engine, source.id, [FeedEntry(url="https://example.kz/news/1")], now=NOW)
+    assert cached.get()["items"] == {}  # a scrape within the TTL does not query again
+    time.sleep(0.6)
+    assert cached.get()["items"] == {"new": 1}

@@ -113,3 +113,24 @@ def test_lock_is_reentrant_and_released_when_its_holder_is_killed(postgres_serve
         holder.kill()
         holder.wait()
     engine.dispose()
+
+
+def test_assignment_throughput_reassigns_every_article_one_lock_at_a_time(backend_url: str) -> None:
+    from sqlalchemy import select
+    from web_fixtures import populate
+
+    from svodka.queue.bench import assignment_throughput
+    from svodka.store.db import open_database
+    from svodka.store.schema import articles, stories
+
+    engine = open_database(backend_url)
+    populate(engine)
+    assigned, rate = assignment_throughput(backend_url)
+    assert assigned == 5 and rate > 0
+    with engine.connect() as conn:
+        rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.story_seq)
+                            .order_by(articles.c.id)).all()
+        story_ids = set(conn.execute(select(stories.c.id)).scalars())
+    assert [r.story_seq for r in rows] == [1, 2, 3, 4, 5]  # one assignment per article, in arrival order
+    assert {r.story_id for r in rows} <= story_ids and None not in {r.story_id for r in rows}
+    engine.dispose()

@@ -216,12 +216,15 @@ def test_failed_pages_are_retried_by_the_queue_or_given_up(postgres_server, tmp_
     assert failed_jobs == 0
 
 
-def test_run_site_and_worker_serves_and_ingests(postgres_server, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """`svodka run` on PostgreSQL: one process answers HTTP and works the queue; SIGTERM stops both cleanly."""
+def test_svodka_run_on_postgres_serves_and_ingests(postgres_server, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`svodka run` on PostgreSQL: one process answers HTTP and works the queue (queue depth in /metrics, search
+    over what it ingested); SIGTERM stops both cleanly."""
+    import json
     import signal
     import socket
     import subprocess
     import sys
+    import urllib.parse
     import urllib.request
 
     from svodka.queue.bench import worker_env
@@ -231,18 +234,21 @@ def test_run_site_and_worker_serves_and_ingests(postgres_server, site, tmp_path)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    code = ("from svodka.settings import load_settings\nfrom svodka.store.db import open_database\n"
-            "from svodka.queue.worker import run_site_and_worker\nsettings = load_settings()\n"
-            "run_site_and_worker(settings, open_database(settings.database_url))\n")
     log = (tmp_path / "run.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT,
+    process = subprocess.Popen([sys.executable, "-m", "svodka", "run"], stdout=log, stderr=subprocess.STDOUT,
                                env=worker_env(url, {"SVODKA_PORT": str(port)}))
     try:
-        wait_for_workers(engine, 1)
+        wait_for_workers(engine, 1)  # only the PostgreSQL shape registers a queue worker
         queue_due_feeds(url, engine)
         wait_until_drained(engine, timeout=300)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
             metrics = response.read().decode()
+        with engine.connect() as conn:
+            title = conn.execute(text("SELECT title FROM articles ORDER BY id LIMIT 1")).scalar_one()
+        word = max(title.split(), key=len).strip(".,:;«»\"")
+        query = urllib.parse.urlencode({"q": word})
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?{query}", timeout=30) as response:
+            found = json.loads(response.read())
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
     finally:
@@ -251,4 +257,8 @@ def test_run_site_and_worker_serves_and_ingests(postgres_server, site, tmp_path)
             process.wait()
         log.close()
     assert f"svodka_articles_total {ARTICLES}" in metrics or f"svodka_articles_total {ARTICLES}.0" in metrics
+    assert 'svodka_queue_items{state="done"} 36.0' in metrics
+    assert "svodka_queue_workers_alive 1.0" in metrics
+    assert "svodka_queue_job_lag_seconds" in metrics
+    assert found["results"]["items"], f"PostgreSQL search found nothing for {word!r}"
     _assert_complete(engine)

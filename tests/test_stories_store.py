@@ -179,3 +179,70 @@ def test_pipeline_helpers_assign_stored_articles_and_survive_a_restart(database_
     with engine.connect() as conn:
         row = conn.execute(select(stories.c.article_count, stories.c.source_count).where(stories.c.id == flood)).one()
     assert tuple(row) == (2, 2)
+
+
+def test_refresh_story_stores_related_with_reasons_and_the_page_reads_it(database_url: str) -> None:
+    from sqlalchemy import update
+
+    from svodka.store.read import get_article
+    from svodka.store.stories import refresh_related, related_for_story
+
+    engine = _engine(database_url)
+    src = _source(engine, "tengrinews")
+    base = _article(engine, src, 1, "Паводок в Актобе", "Текст", 10)
+    copy = _article(engine, src, 2, "Паводок в Актобе (копия)", "Текст", 9)
+    own = save_assignment(engine, base, None, None)
+    copy_story = save_assignment(engine, copy, None, base)  # a copy in another story is family, never "related"
+    for article_id in (base, copy):
+        _tag(engine, article_id, "aktobe", "Актобе")
+        _tag(engine, article_id, "mchs", "МЧС Казахстана")
+    others = []
+    for n, (title, keys) in enumerate([("Весна в Актобе", ["aktobe"]), ("Учения МЧС в Актобе", ["aktobe", "mchs"]),
+                                       ("Новости Ташкента", ["tashkent"])], 3):
+        article_id = _article(engine, src, n, title, "Текст", 8 - n)
+        others.append(save_assignment(engine, article_id, None, None))
+        for key in keys:
+            _tag(engine, article_id, key, key)
+    # Written before refresh: NULL means "never computed" (the page then computes it live).
+    with engine.connect() as conn:
+        assert conn.execute(select(stories.c.related).where(stories.c.id == own)).scalar() is None
+    page = get_article(engine, base)
+    assert page is not None and [r.id for r in page.related] == [others[1], others[0]]  # live fallback
+
+    refresh_story(engine, own, NOW)
+    with engine.connect() as conn:
+        stored = conn.execute(select(stories.c.related).where(stories.c.id == own)).scalar()
+    assert [item["story_id"] for item in stored] == [others[1], others[0]]  # recent first
+    assert set(stored[0]["shared_tags"]) == {"Актобе", "МЧС Казахстана"} and stored[1]["shared_tags"] == ["Актобе"]
+    assert copy_story not in [item["story_id"] for item in stored] and own not in [i["story_id"] for i in stored]
+    assert [r.story_id for r in related_for_story(engine, own)] == [others[1], others[0]]
+
+    # The page shows what is stored (with its reasons), not a live recomputation.
+    with engine.begin() as conn:
+        conn.execute(update(stories).where(stories.c.id == own).values(
+            related=[{"story_id": others[2], "shared_tags": ["Ташкент"], "score": 1.0},
+                     {"story_id": 98765, "shared_tags": ["нет такого сюжета"], "score": 1.0}]))
+    page = get_article(engine, base)
+    assert page is not None and page.story is not None and page.story.id == own
+    assert [(r.id, r.shared_tags) for r in page.related] == [(others[2], ["Ташкент"])]
+
+    # The backfill fills only stories that have nothing stored; an explicit list recomputes those.
+    assert refresh_related(engine) == 4  # copy_story and the three others
+    assert refresh_related(engine) == 0
+    assert refresh_related(engine, [own]) == 1
+    with engine.connect() as conn:
+        assert [i["story_id"] for i in conn.execute(select(stories.c.related).where(stories.c.id == own)).scalar()] \
+            == [others[1], others[0]]
+        tashkent = conn.execute(select(stories.c.related).where(stories.c.id == others[2])).scalar()
+    assert tashkent == []  # nothing shares its tag: stored as empty, not NULL
+
+
+def test_related_of_an_empty_story_is_stored_empty(database_url: str) -> None:
+    engine = _engine(database_url)
+    src = _source(engine, "tengrinews")
+    story = save_assignment(engine, _article(engine, src, 1, "Новость", "Текст", 1), None, None)
+    with engine.begin() as conn:
+        conn.execute(articles.update().values(story_id=None))
+    refresh_story(engine, story, NOW)
+    with engine.connect() as conn:
+        assert conn.execute(select(stories.c.related).where(stories.c.id == story)).scalar() == []

@@ -63,3 +63,38 @@ def test_bench_web_small(tmp_path: Path, shared_data: Path) -> None:
         assert f"│ {page}" in result.stdout
     assert "ratio to hello" in result.stdout
     assert "rerun: svodka bench web --articles 200" in result.stdout
+
+
+def test_relate_fills_stories_without_related(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from svodka.store.schema import stories
+
+    _, engine, _ = make_site(tmp_path)  # the fixture writes stories directly: nothing stored yet
+    result = subprocess.run([sys.executable, "-m", "svodka", "relate"], env=_env(tmp_path), capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(stories)).scalar_one()
+        missing = conn.execute(select(func.count()).select_from(stories)
+                               .where(stories.c.related.is_(None))).scalar_one()
+    assert f"{total} stories updated" in result.stdout and total > 0 and missing == 0
+    again = subprocess.run([sys.executable, "-m", "svodka", "relate"], env=_env(tmp_path), capture_output=True,
+                           text=True, timeout=120)
+    assert "0 stories updated" in again.stdout
+    assert f"{total} stories updated" in subprocess.run(
+        [sys.executable, "-m", "svodka", "relate", "--all"], env=_env(tmp_path), capture_output=True, text=True,
+        timeout=120).stdout
+
+
+def test_bench_web_search_only_small(tmp_path: Path, shared_data: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "svodka", "bench", "web", "--search-only", "--articles", "300", "--requests", "5",
+         "--database", url],
+        env={**os.environ, "COLUMNS": "200"}, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for kind in ["one word", "two words", "phrase", "prefix*", "by date", "category"]:
+        assert kind in result.stdout
+    assert "p95 < 50 ms" in result.stdout and "300 articles ready" in result.stdout
+    assert "rerun: svodka bench web --search-only --articles 300" in result.stdout

@@ -193,3 +193,31 @@ def test_article_page_survives_a_failing_related_stage(tmp_path: Path, monkeypat
     monkeypatch.setattr(stories_stage, "related_for_article", broken)
     page = client.get("/article/1", headers=JSON).json()["page"]
     assert [s["id"] for s in page["related"]] == [2]  # the shared-entity fallback
+
+
+def test_related_comes_with_reasons_live_and_stored(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from svodka.store.schema import stories
+    from svodka.store.stories import refresh_related
+
+    client, engine, _ = make_site(tmp_path)
+    live = client.get("/api/articles/1").json()["page"]["related"]
+    assert [s["id"] for s in live] == [2] and live[0]["shared_tags"]  # computed live: nothing stored yet
+    assert refresh_related(engine) > 0
+    with engine.connect() as conn:
+        own = conn.execute(select(stories.c.related).where(stories.c.id == 1)).scalar()
+    assert own and own[0]["story_id"] == 2
+    stored = client.get("/api/articles/1").json()["page"]["related"]  # the commit retired the cached page
+    assert [s["id"] for s in stored] == [2] and stored[0]["shared_tags"] == own[0]["shared_tags"]
+    html = client.get("/article/1").text
+    assert 'data-part="related"' in html and 'href="/story/2"' in html
+
+
+def test_article_route_order_does_not_shadow_feeds_or_api(tmp_path: Path) -> None:
+    client, _, _ = make_site(tmp_path)
+    assert client.get("/category/economy/feed.xml").headers["content-type"].startswith("application/rss+xml")
+    assert client.get("/tag/tokaev/feed.atom").headers["content-type"].startswith("application/atom+xml")
+    assert client.get("/sources.opml").status_code == 200
+    assert client.get("/search/feed.xml", params={"q": "Токаев"}).status_code == 200
+    assert client.get("/api/articles/1").json()["page"]["article"]["id"] == 1

@@ -15,12 +15,14 @@ What we add to plain natasha (each a measured weakness, see `bench_tag.py`):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from razdel import sentenize, tokenize
+from razdel.substring import Substring
 
 from svodka.enrich.lemmas import fold, lemma
 from svodka.enrich.names import Token, is_initial, match_key, normalize_tokens
@@ -137,9 +139,56 @@ def _run(doc_index: int, field_name: str, line: str, line_start: int, start: int
             for offset, chunk in _split_long(line[start:end], line_start + start) if _WORD.search(chunk)]
 
 
+@lru_cache(maxsize=50_000)
+def _normalize_words(words: tuple[tuple[str, str, tuple[tuple[str, str], ...], bool], ...], entity_type: str) -> str:
+    tokens = []
+    position = 0
+    for text, pos, feats, spaced in words:
+        position += spaced
+        tokens.append(Token(text, position, position + len(text), pos, dict(feats)))
+        position += len(text)
+    return normalize_tokens(tokens, entity_type)
+
+
+def _normalize(tokens: list[Token], entity_type: str) -> str:
+    """`normalize_tokens`, remembered: names recur within and across articles, and only the words, their tags
+    and whether a space precedes each one decide the result."""
+    words = tuple((t.text, t.pos, tuple(t.feats.items()), i > 0 and t.start > tokens[i - 1].end)
+                  for i, t in enumerate(tokens))
+    return _normalize_words(words, entity_type)
+
+
 def _fields(doc: EnrichInput) -> list[tuple[str, str]]:
     fields = [("title", doc.title or ""), ("lead", doc.lead or ""), ("text", (doc.text or "")[:MAX_TEXT_CHARS])]
     return [(name, value) for name, value in fields if value and value.strip()]
+
+
+def _ner_spans(ner: Any, pieces: list[_Piece], tokens: list[list[Substring]]) -> list[list[tuple[int, int, str]]]:
+    """slovnet NER spans (piece-relative) of every piece, fed the pieces' razdel `tokens` (not tokenised again)."""
+    from slovnet.bio import bio_spans
+
+    infer = ner.infer
+    # slovnet never tags the first token of its input ("Токаев подписал указ." finds nothing): lead with a dash,
+    # a token just before the piece.
+    lead = _NER_LEAD.strip()
+    dash = Substring(-len(_NER_LEAD), -len(_NER_LEAD) + len(lead), lead)
+    # Similar lengths in one batch waste less padding; results go back in the original order.
+    order = sorted(range(len(pieces)), key=lambda i: len(pieces[i].tokens))
+    words = [[lead, *(t.text for t in tokens[i])] for i in order]
+    spans: list[list[tuple[int, int, str]]] = [[] for _ in pieces]
+    for index, tags in zip(order, infer.decoder(infer.process(infer.encoder(words))), strict=True):
+        found = bio_spans([dash, *tokens[index]], tags)
+        spans[index] = [(max(0, s.start), s.stop, s.type) for s in found if s.stop > 0]
+    return spans
+
+
+@lru_cache(maxsize=4096)
+def _morph_tag(tag: str) -> tuple[str, dict[str, str]]:
+    """natasha's morphology tag string ("NOUN|Case=Gen|…") as part of speech and features (read-only)."""
+    from slovnet.conll import parse_conll_tag
+
+    pos, feats = parse_conll_tag(tag)
+    return pos, dict(feats)
 
 
 def _tag_pieces(pieces: list[_Piece], registry: Registry) -> list[list[tuple[int, int, str]]]:
@@ -148,29 +197,28 @@ def _tag_pieces(pieces: list[_Piece], registry: Registry) -> list[list[tuple[int
     Only sentences holding a span or a possible registry name are morph-tagged: nothing else reads the tags.
     """
     morph, ner = _models()
-    for piece in pieces:
-        piece.tokens = [Token(t.text, t.start, t.stop) for t in tokenize(piece.text)]
-    # Similar lengths in one batch waste less padding; results go back in the original order.
-    order = sorted(range(len(pieces)), key=lambda i: len(pieces[i].tokens))
-    spans: list[list[tuple[int, int, str]]] = [[] for _ in pieces]
-    # slovnet never tags the first token of its input ("Токаев подписал указ." finds nothing): lead with a dash.
-    shift = len(_NER_LEAD)
-    for index, markup in zip(order, ner.map([_NER_LEAD + pieces[i].text for i in order]), strict=True):
-        spans[index] = [(max(0, s.start - shift), s.stop - shift, s.type) for s in markup.spans if s.stop > shift]
+    tokens = [list(tokenize(piece.text)) for piece in pieces]
+    for piece, piece_tokens in zip(pieces, tokens, strict=True):
+        piece.tokens = [Token(t.text, t.start, t.stop) for t in piece_tokens]
+    spans = _ner_spans(ner, pieces, tokens)
     prefixes = registry.prefixes()
     sentences: list[list[Token]] = []
     for piece, piece_spans in zip(pieces, spans, strict=True):
+        starts = [t.start for t in piece.tokens]
         for sentence in sentenize(piece.text):
-            tokens = [t for t in piece.tokens if t.start >= sentence.start and t.end <= sentence.stop]
-            if not tokens:
+            window = piece.tokens[bisect_left(starts, sentence.start): bisect_left(starts, sentence.stop)]
+            inside = [t for t in window if t.end <= sentence.stop]
+            if not inside:
                 continue
             has_span = any(start < sentence.stop and sentence.start < stop for start, stop, _ in piece_spans)
-            if has_span or any(fold(t.text[:4]) in prefixes for t in tokens):
-                sentences.append(tokens)
+            if has_span or any(fold(t.text[:4]) in prefixes for t in inside):
+                sentences.append(inside)
     sentences.sort(key=len)
-    for tokens, markup in zip(sentences, morph.map([[t.text for t in ts] for ts in sentences]), strict=True):
-        for token, tagged in zip(tokens, markup.tokens, strict=True):
-            token.pos, token.feats = tagged.pos, dict(tagged.feats)
+    infer = morph.infer
+    tagged = infer.decoder(infer.process(infer.encoder([[t.text for t in ts] for ts in sentences])))
+    for sentence_tokens, tags in zip(sentences, tagged, strict=True):
+        for token, tag in zip(sentence_tokens, tags, strict=True):
+            token.pos, token.feats = _morph_tag(tag)
     return spans
 
 
@@ -293,7 +341,7 @@ def _gazetteer(piece: _Piece, covered: set[int], registry: Registry, adjectives:
                     continue
                 entry = registry.lookup(text, "LOC")
                 if entry is not None and entry.type == "PER":
-                    entry = registry.lookup(normalize_tokens(window, "PER"), "PER")
+                    entry = registry.lookup(_normalize(window, "PER"), "PER")
                 if entry is None:
                     continue
                 # A lone capitalised common word is only trusted when it is an abbreviation or a known name form.
@@ -469,7 +517,7 @@ def extract_entities_many(docs: list[EnrichInput], registry: Registry | None = N
             if not tokens or not _plausible(tokens, span_type, next_word):
                 continue
             covered.update(i for i, t in enumerate(piece.tokens) if t.start >= start and t.end <= stop)
-            normal = normalize_tokens(tokens, span_type)
+            normal = _normalize(tokens, span_type)
             if not normal or not _WORD.search(normal):
                 continue
             mention = _mention(piece, tokens)

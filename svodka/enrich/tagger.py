@@ -151,11 +151,16 @@ def enrich_batch(docs: list[EnrichInput], registry: Registry | None = None) -> l
 
 
 def _warm_worker() -> None:
-    """Load the models once when a worker process starts."""
+    """Load the models once when a worker process starts (the first chunk then costs no more than the rest)."""
     from svodka.enrich.entities import _models
 
     _models()
     default_registry()
+    warm = EnrichInput("warm-up", "Токаев посетил Ташкент", "Инвестиции составят $10 млрд к 2030 году.")
+    try:
+        enrich_batch([warm])
+    except Exception as exc:  # a broken optional model shows up per document later, not here
+        log.warning("warm-up failed: %s", exc)
 
 
 class Enricher:

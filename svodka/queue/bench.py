@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, delete, select, text, update
 
 from svodka.settings import Settings
 from svodka.store import schema
@@ -297,12 +297,36 @@ def lock_throughput(database_url: str, seconds: float = 2.0) -> float:
     return count / elapsed
 
 
+def assignment_throughput(database_url: str) -> tuple[int, float]:
+    """Assign the articles of a finished run to stories again, one at a time in arrival order, as the page jobs do
+    (each holds the story-assignment lock for its one article): returns (articles, articles per second).
+
+    Assignment is the one serialised step, so this rate is the ceiling of ingest however many workers run. The
+    run's stories are deleted first (its database is not compared afterwards).
+    """
+    from svodka.pipeline import Pipeline
+    from svodka.store.db import make_engine
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(update(schema.articles).values(story_id=None, duplicate_of=None, story_seq=None))
+        conn.execute(delete(schema.stories))
+        ids = list(conn.execute(select(schema.articles.c.id).order_by(schema.articles.c.id)).scalars())
+    pipeline = Pipeline(engine, replay_settings(database_url), enrich=False)
+    started = time.perf_counter()
+    for article_id in ids:
+        pipeline.assign_stories([article_id])
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return len(ids), len(ids) / elapsed if elapsed else 0.0
+
+
 def _per_article_ms(cpu: float, result: RunResult) -> str:
     return f"{1000 * cpu / result.stored:.1f}" if result.stored and cpu else "—"
 
 
 def print_results(console: Console, results: list[RunResult], *, concurrency: int, lock_rate: float,
-                  command: str) -> None:
+                  command: str, assign_rate: float | None = None) -> None:
     """The table, the scaling verdict and where the CPU goes, then the command that reproduces it."""
     one = next((r for r in results if r.processes == 1 and r.label.startswith("PostgreSQL")), None)
     table = Table("run", "articles", "seconds", "articles/s", "× one worker", "CPU ms/article: workers",
@@ -326,6 +350,10 @@ def print_results(console: Console, results: list[RunResult], *, concurrency: in
                       "other users)")
     console.print(f"story_assignment_lock: {lock_rate:.0f} acquisitions/s (one process, empty body): the ceiling "
                   "of serialised story assignment before its own work")
+    if assign_rate is not None:
+        console.print(f"story assignment under the lock: {assign_rate:.1f} articles/s, one article per lock as the "
+                      "page jobs do (a 1-worker run's articles assigned again): the ceiling of ingest with any "
+                      "number of workers")
     console.print(f"rerun: {command}")
 
 
@@ -352,12 +380,14 @@ def run_bench(*, articles: int | None, worker_counts: list[int], concurrency: in
             results.append(max(runs, key=lambda r: r.rate))
             console.print(f"  {results[-1].label}: {', '.join(f'{r.rate:.1f}' for r in runs)} articles/s")
             reference: dict[str, str | None] | None = None
+            assign_url: str | None = None
             for count in worker_counts:
                 runs = []
                 for n in range(repeat):
-                    result, state = _workers_run(pg.create_database(f"bench_w{count}_{n}"), feeds, count,
-                                                 concurrency, Path(tmp), expected=len(corpus.articles),
-                                                 pg_data=pg.data)
+                    url = pg.create_database(f"bench_w{count}_{n}")
+                    result, state = _workers_run(url, feeds, count, concurrency, Path(tmp),
+                                                 expected=len(corpus.articles), pg_data=pg.data)
+                    assign_url = assign_url or url
                     reference = reference or state
                     if state != reference:
                         result.note = "DIFFERENT articles!"
@@ -373,9 +403,11 @@ def run_bench(*, articles: int | None, worker_counts: list[int], concurrency: in
                 results.append(result)
             lock_url = pg.create_database("bench_lock")
             lock_rate = lock_throughput(lock_url)
+            assign_rate = assignment_throughput(assign_url)[1] if assign_url else None
         finally:
             pg.stop()
     command = (f"svodka bench workers --articles {articles or 0} --workers {','.join(map(str, worker_counts))} "
                f"--concurrency {concurrency} --kills {kills} --repeat {repeat}")
-    print_results(console, results, concurrency=concurrency, lock_rate=lock_rate, command=command)
+    print_results(console, results, concurrency=concurrency, lock_rate=lock_rate, command=command,
+                  assign_rate=assign_rate)
     return results

@@ -22,6 +22,7 @@ from svodka.settings import Settings
 from svodka.store import articles as store_articles
 from svodka.store import sources as store_sources
 from svodka.store.queue_items import PENDING_STATES, get_queue_item, pending_item_ids
+from svodka.store.stories import rescore_recent_stories
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +144,14 @@ async def schedule_due_feeds(context: JobContext, timestamp: int) -> int:
     return await defer_due_feeds(context.app, _ingest(context).engine)
 
 
-def recompute_rankings_hook(engine: Engine) -> None:
-    """Placeholder until the stories stage provides a ranking refresh over stored stories: does nothing yet."""
+def recompute_rankings_hook(engine: Engine, now: datetime | None = None) -> int:
+    """Rescore the stories active in the last days (importance decays with age); returns how many were rescored."""
+    return rescore_recent_stories(engine, now or _utcnow())
 
 
-async def recompute_rankings(context: JobContext, timestamp: int) -> None:
+async def recompute_rankings(context: JobContext, timestamp: int) -> int:
     """Every five minutes: refresh story scores (decay with age) through `recompute_rankings_hook`."""
-    await asyncio.to_thread(recompute_rankings_hook, _ingest(context).engine)
+    return await asyncio.to_thread(recompute_rankings_hook, _ingest(context).engine)
 
 
 def build_blueprint() -> Blueprint:

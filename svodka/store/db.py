@@ -69,7 +69,12 @@ def ensure_schema(engine: Engine) -> None:
 
 
 def open_database(database_url: str) -> Engine:
-    """An engine on an up-to-date schema: migrations run implicitly on first use."""
+    """An engine on an up-to-date schema: migrations run implicitly on first use (on PostgreSQL, the job queue's
+    schema too, so `svodka worker` and `svodka run` find it)."""
     engine = make_engine(database_url)
     ensure_schema(engine)
+    if engine.dialect.name == "postgresql":
+        from svodka.queue.app import ensure_queue_schema
+
+        ensure_queue_schema(engine)
     return engine

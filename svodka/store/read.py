@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, and_, func, literal, select
+from sqlalchemy import Engine, and_, bindparam, func, literal, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql import Select
 
@@ -71,6 +71,13 @@ class StoryCard:
 
 
 @dataclass
+class RelatedCard(StoryCard):
+    """A "Читайте также" story with its reason: the names of the tags it shares with the article."""
+
+    shared_tags: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Page:
     """One page of a longer list."""
 
@@ -112,7 +119,7 @@ class ArticlePage:
     figures: list[Figure]
     tags: list[TagRef]
     origin_url: str | None
-    related: list[StoryCard]
+    related: list[RelatedCard]
     other_outlets: list[ArticleCard]
     story: StoryCard | None
 
@@ -272,53 +279,99 @@ def _blocks(raw: Any) -> list[dict[str, str]]:
     return result
 
 
-def _article_tags(conn: Connection, article_id: int, category: str | None, limit: int = 8) -> list[TagRef]:
-    rows = conn.execute(
-        select(entities.c.slug, entities.c.name, entities.c.type)
-        .join(article_entities, article_entities.c.entity_id == entities.c.id)
-        .where(article_entities.c.article_id == article_id)
-        .order_by(article_entities.c.is_tag.desc(), article_entities.c.salience.desc(), entities.c.name)
-        .limit(limit)
-    ).all()
+# The article page's statements, built once: constructing a SELECT costs more than running it by primary key.
+_ARTICLE_TAGS = (
+    select(entities.c.slug, entities.c.name, entities.c.type)
+    .join(article_entities, article_entities.c.entity_id == entities.c.id)
+    .where(article_entities.c.article_id == bindparam("article_id"))
+    .order_by(article_entities.c.is_tag.desc(), article_entities.c.salience.desc(), entities.c.name)
+    .limit(8)
+)
+_ARTICLE_ROW = (select(*_CARD_COLUMNS, articles.c.authors, articles.c.image, articles.c.credits, articles.c.blocks,
+                       articles.c.text, articles.c.figures)
+                .select_from(_WITH_SOURCE).where(articles.c.id == bindparam("article_id")))
+_OTHER_OUTLETS = (_card_select().where(articles.c.story_id == bindparam("story_id"),
+                                       articles.c.id != bindparam("article_id"))
+                  .order_by(articles.c.published_at).limit(50))
+
+
+def _article_tags(conn: Connection, article_id: int, category: str | None) -> list[TagRef]:
+    rows = conn.execute(_ARTICLE_TAGS, {"article_id": article_id}).all()
     tags = [TagRef(slug=r.slug, name=r.name, type=r.type) for r in rows]
     if category:
         tags.append(TagRef(slug=category, name=category, type="category"))
     return tags
 
 
+# How many "Читайте также" stories the article page shows.
+RELATED_ON_PAGE = 5
+
+
 def get_article(engine: Engine, article_id: int) -> ArticlePage | None:
-    """Everything the article page shows, or None when there is no such article."""
+    """Everything the article page shows, or None when there is no such article.
+
+    One connection, a handful of primary-key or indexed lookups: "Читайте также" comes precomputed from
+    `stories.related` (written by `store.stories.refresh_story`); only a story that has none yet is computed live.
+    """
     with engine.connect() as conn:
-        row = conn.execute(
-            select(*_CARD_COLUMNS, articles.c.authors, articles.c.image, articles.c.credits, articles.c.blocks,
-                   articles.c.text, articles.c.figures).select_from(_WITH_SOURCE).where(articles.c.id == article_id)
-        ).first()
+        row = conn.execute(_ARTICLE_ROW, {"article_id": article_id}).first()
         if row is None:
             return None
         card = _card(row)
-        image = row.image if isinstance(row.image, dict) else {}
-        credits = [c for c in (row.credits or []) if isinstance(c, str) and c.strip()]
-        credit = image.get("credit") or (credits[0] if credits else None)
-        origin = row.origin if isinstance(row.origin, dict) else {}
         tags = _article_tags(conn, article_id, row.category)
-        story = _story_cards(conn, [card.story_id])[0] if card.story_id else None
-        others: list[ArticleCard] = []
-        if card.story_id:
-            seen = {card.outlet}
-            for other in conn.execute(_card_select().where(articles.c.story_id == card.story_id,
-                                                           articles.c.id != article_id)
-                                      .order_by(articles.c.published_at).limit(50)):
-                other_card = _card(other)
-                if other_card.outlet not in seen:
-                    seen.add(other_card.outlet)
-                    others.append(other_card)
-    related = related_stories(engine, article_id, card.story_id)
+        own = conn.execute(_OWN_STORY, {"story_id": card.story_id}).first() if card.story_id else None
+        picks = _stored_related(own.related) if own is not None else None
+        related: list[RelatedCard] = []
+        if picks is not None:
+            related_rows = _rows_in_order(conn, [story_id for story_id, _ in picks[:RELATED_ON_PAGE]])
+            story_cards = _story_rows_to_cards(conn, [own, *related_rows])
+            story, related = story_cards[0], _related_cards(story_cards[1:], dict(picks))
+        else:
+            story = _story_rows_to_cards(conn, [own])[0] if own is not None else None
+        others = _other_outlets(conn, card, article_id) if card.story_id else []
+    if picks is None:
+        related = related_stories(engine, article_id, card.story_id, RELATED_ON_PAGE)
+    image = row.image if isinstance(row.image, dict) else {}
+    credits = [c for c in (row.credits or []) if isinstance(c, str) and c.strip()]
+    origin = row.origin if isinstance(row.origin, dict) else {}
     return ArticlePage(
         article=card, authors=[a for a in (row.authors or []) if isinstance(a, str)],
-        image_url=image.get("url"), image_caption=image.get("caption"), photo_credit=credit,
+        image_url=image.get("url"), image_caption=image.get("caption"),
+        photo_credit=image.get("credit") or (credits[0] if credits else None),
         blocks=_blocks(row.blocks), text=row.text or "", figures=_figures(row.figures), tags=tags,
-        origin_url=origin.get("url"), related=related, other_outlets=others[:10], story=story,
+        origin_url=origin.get("url"), related=related, other_outlets=others, story=story,
     )
+
+
+def _other_outlets(conn: Connection, card: ArticleCard, article_id: int, limit: int = 10) -> list[ArticleCard]:
+    """The first article of each other outlet in the article's story."""
+    seen = {card.outlet}
+    others: list[ArticleCard] = []
+    for other in conn.execute(_OTHER_OUTLETS, {"story_id": card.story_id, "article_id": article_id}):
+        other_card = _card(other)
+        if other_card.outlet not in seen:
+            seen.add(other_card.outlet)
+            others.append(other_card)
+            if len(others) >= limit:
+                break
+    return others
+
+
+def _stored_related(raw: Any) -> list[tuple[int, list[str]]] | None:
+    """(story id, shared tag names) from stories.related; None when it was never computed or is malformed."""
+    if not isinstance(raw, list):
+        return None
+    picks = []
+    for item in raw:
+        if isinstance(item, dict) and isinstance(item.get("story_id"), int):
+            shared = item.get("shared_tags")
+            picks.append((item["story_id"], [str(t) for t in shared] if isinstance(shared, list) else []))
+    return picks
+
+
+def _related_cards(cards: list[StoryCard], shared: dict[int, list[str]]) -> list[RelatedCard]:
+    return [RelatedCard(**{f.name: getattr(c, f.name) for f in fields(StoryCard)}, shared_tags=shared.get(c.id, []))
+            for c in cards]
 
 
 # --- stories ---------------------------------------------------------------------------------------------------
@@ -326,6 +379,8 @@ def get_article(engine: Engine, article_id: int) -> ArticlePage | None:
 _STORY_COLUMNS = (stories.c.id, stories.c.title, stories.c.lead, stories.c.category, stories.c.first_seen,
                   stories.c.last_seen, stories.c.article_count, stories.c.source_count, stories.c.score,
                   stories.c.breaking, stories.c.tags, stories.c.updated_at)
+_STORIES_BY_ID = select(*_STORY_COLUMNS).where(stories.c.id.in_(bindparam("ids", expanding=True)))
+_OWN_STORY = select(*_STORY_COLUMNS, stories.c.related).where(stories.c.id == bindparam("story_id"))
 
 
 def _resolve_tags(conn: Connection, raw_lists: list[Any], per_story: int = 4) -> list[list[TagRef]]:
@@ -372,11 +427,17 @@ def _story_rows_to_cards(conn: Connection, rows: list[Row[Any]]) -> list[StoryCa
     ]
 
 
-def _story_cards(conn: Connection, ids: list[int | None]) -> list[StoryCard]:
+def _rows_in_order(conn: Connection, ids: list[int | None]) -> list[Row[Any]]:
+    """Story rows (card columns) for the given ids, in that order, missing ids skipped."""
     wanted = [i for i in ids if i is not None]
-    rows = {r.id: r for r in conn.execute(select(*_STORY_COLUMNS).where(stories.c.id.in_(wanted)))}
-    ordered = [rows[i] for i in wanted if i in rows]
-    return _story_rows_to_cards(conn, ordered)
+    if not wanted:
+        return []
+    rows = {r.id: r for r in conn.execute(_STORIES_BY_ID, {"ids": wanted})}
+    return [rows[i] for i in wanted if i in rows]
+
+
+def _story_cards(conn: Connection, ids: list[int | None]) -> list[StoryCard]:
+    return _story_rows_to_cards(conn, _rows_in_order(conn, ids))
 
 
 def story_cards(engine: Engine, ids: list[int]) -> list[StoryCard]:
@@ -458,18 +519,21 @@ def get_story(engine: Engine, story_id: int) -> StoryPage | None:
     return StoryPage(story=cards[0], groups=ordered, timeline=timeline)
 
 
-def related_stories(engine: Engine, article_id: int, own_story: int | None, limit: int = 5) -> list[StoryCard]:
-    """"Читайте также": the stories stage's choice (`store.stories.related_for_article`); should that fail, the
-    stories sharing the most entities with the article."""
+def related_stories(engine: Engine, article_id: int, own_story: int | None,
+                    limit: int = RELATED_ON_PAGE) -> list[RelatedCard]:
+    """"Читайте также" computed live: the stories stage's choice (`store.stories.related_for_article`); should
+    that fail, the stories sharing the most entities with the article. The article page uses this only for
+    stories whose choice was not stored yet (`stories.related` is NULL)."""
     try:
         from svodka.store.stories import related_for_article
 
-        ids = [item.story_id for item in related_for_article(engine, article_id, limit)]
+        picks = [(item.story_id, item.shared_tags) for item in related_for_article(engine, article_id, limit)]
     except Exception:  # noqa: BLE001 - a failing neighbour must not take the article page down
         log.exception("related_for_article failed for article %s; using shared entities", article_id)
-        ids = _stories_sharing_entities(engine, article_id, limit + 1)
+        picks = [(story_id, []) for story_id in _stories_sharing_entities(engine, article_id, limit + 1)]
+    picks = [(story_id, shared) for story_id, shared in picks if story_id != own_story][:limit]
     with engine.connect() as conn:
-        return _story_cards(conn, [i for i in ids if i != own_story][:limit])
+        return _related_cards(_story_cards(conn, [story_id for story_id, _ in picks]), dict(picks))
 
 
 def _stories_sharing_entities(engine: Engine, article_id: int, limit: int) -> list[int]:

@@ -168,6 +168,8 @@ stories = Table(
     Column("breaking", Boolean, nullable=False, default=False),
     Column("tags", JSON),
     Column("updated_at", DateTime),
+    # "Читайте также", chosen when the story is refreshed: [{story_id, shared_tags, score}]; NULL = not yet.
+    Column("related", JSON),
     Index("ix_stories_score", "score"),
     Index("ix_stories_last_seen", "last_seen"),
 )

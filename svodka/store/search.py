@@ -1,9 +1,11 @@
-"""Full-text search over lemmatised articles (SQLite FTS5; see migration 0002).
+"""Full-text search over lemmatised articles: SQLite FTS5 (migration 0002) or PostgreSQL tsvector (0004).
 
 Indexing stores one lemma per word (`index_terms`, built on `svodka.enrich.lemmas`), so a query word is turned
 into all its possible lemmas OR-ed together: "Токаева" finds "Токаев", "Токаеву". Supported syntax: plain words
-(all must occur), "quoted phrases", prefixes (`word*`) and exclusions (`-word`). Snippets are highlighted here in
-Python, from the original text, because the index only holds lemmas; every piece of source text is HTML-escaped.
+(all must occur), "quoted phrases", prefixes (`word*`) and exclusions (`-word`). A query is parsed once into
+`Clause`s and rendered for either backend (an FTS5 MATCH string, or a tsquery for `to_tsquery('simple', …)`), both
+passed as bound parameters, so the two backends find the same articles. Snippets are highlighted here in Python,
+from the original text, because the index only holds lemmas; every piece of source text is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -17,24 +19,32 @@ from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Row, column, delete, func, insert, literal_column, select, table, text
+from sqlalchemy import Engine, Row, Text, bindparam, column, delete, func, insert, literal_column, select, table, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.sql import Select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.sql import ColumnElement, FromClause, Select
 
 from svodka.enrich.lemmas import fold, lemma, lemma_candidates, words
 from svodka.store.schema import article_entities, articles, entities, sources
 
 log = logging.getLogger(__name__)
 
-search_docs = table("search_docs", column("article_id"), column("title"), column("lead"), column("body"))
+# `document` (the weighted tsvector) exists on PostgreSQL only; SQLite searches `search_fts` (FTS5) instead.
+search_docs = table("search_docs", column("article_id"), column("title"), column("lead"), column("body"),
+                    column("document"))
 search_fts = table("search_fts", column("rowid"))
 # Column weights for bm25: a hit in the title counts most. bm25() is lower-is-better.
 _SCORE = literal_column("bm25(search_fts, 10.0, 4.0, 1.0)")
 _MATCH = text("search_fts MATCH :match")
+# PostgreSQL: our lemmas are final, so the 'simple' configuration (lower-case, no stemming, no stop words).
+_SIMPLE = literal_column("'simple'::regconfig")
+_PG_WEIGHTS = literal_column("'{0.1, 0.1, 0.4, 1.0}'::float4[]")
 
 _TOKEN = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁёЎўҚқҒғҲҳӘәӨөҮүҰұІіҢң'’ʻʼ-]+")
+# A token of the index: letters and digits (FTS5's unicode61 splits on everything else, "_" included).
+_LEXEME = re.compile(r"[^\W_]+")
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 12
 # A phrase of ambiguous words expands into at most this many lemma phrases.
@@ -64,11 +74,14 @@ class SearchQuery:
 
 @dataclass
 class ParsedQuery:
-    """The FTS5 MATCH expression and the lemmas/prefixes used to highlight snippets."""
+    """The query as clauses, rendered as an FTS5 MATCH expression and a tsquery, and the lemmas/prefixes used to
+    highlight snippets."""
 
     match: str
     lemmas: set[str] = field(default_factory=set)
     prefixes: list[str] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
+    tsquery: str = ""
 
     @property
     def empty(self) -> bool:
@@ -86,6 +99,7 @@ class SearchHit:
     source_name: str | None
     source_slug: str | None
     category: str | None
+    # Relevance, lower is better on both backends (bm25 on SQLite, minus ts_rank_cd on PostgreSQL).
     score: float
 
 
@@ -98,30 +112,84 @@ class SearchResult:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Clause:
+    """One AND-ed part of a query: any one of `options` must occur (each a run of lemmas in order, i.e. a phrase
+    when longer than one); with `prefix`, the last word of the (single) option is a prefix; `negated` excludes."""
+
+    options: tuple[tuple[str, ...], ...]
+    prefix: bool = False
+    negated: bool = False
+
+
+def lexemes(text: str) -> list[str]:
+    """The tokens both indexes see in a lemma string: runs of letters and digits (what FTS5's unicode61 tokenizer
+    keeps), so "касым-жомарт" is two tokens on SQLite and on PostgreSQL alike."""
+    return _LEXEME.findall(text)
+
+
 def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def parse_query(raw: str) -> ParsedQuery:
-    """Turn a reader's query into an FTS5 expression over lemmas; an empty `match` means nothing to search.
+def _fts5_clause(clause: Clause) -> str:
+    if clause.prefix:
+        return _quote(" ".join(clause.options[0])) + "*"
+    return "(" + " OR ".join(_quote(" ".join(option)) for option in clause.options) + ")"
 
-    Words are AND-ed; each word is an OR of its possible lemmas; `-word` excludes; `word*` is a prefix.
+
+def _tsquery_option(option: tuple[str, ...], prefix: bool) -> str:
+    # Lexemes are letters and digits only, so quoting cannot be broken out of; quotes are doubled all the same.
+    tokens = ["'" + token.replace("'", "''") + "'" for token in lexemes(" ".join(option))]
+    if prefix:
+        tokens[-1] += ":*"
+    return " <-> ".join(tokens)
+
+
+def _tsquery_clause(clause: Clause) -> str:
+    inner = " | ".join("(" + _tsquery_option(option, clause.prefix) + ")" for option in clause.options)
+    return ("!" if clause.negated else "") + "(" + inner + ")"
+
+
+def render_fts5(clauses: list[Clause]) -> str:
+    """The FTS5 MATCH expression for the clauses ("" when nothing positive is left to search for)."""
+    positive = [_fts5_clause(c) for c in clauses if not c.negated]
+    # FTS5's NOT is binary: excluded words only make sense after something to search for.
+    return " AND ".join(positive) + "".join(" NOT " + _fts5_clause(c) for c in clauses if c.negated) if positive else ""
+
+
+def render_tsquery(clauses: list[Clause]) -> str:
+    """The same query as text for PostgreSQL's `to_tsquery('simple', …)` (`&`, `|`, `!`, `<->`, `:*`)."""
+    if not any(not c.negated for c in clauses):
+        return ""
+    return " & ".join(_tsquery_clause(c) for c in sorted(clauses, key=lambda c: c.negated))
+
+
+def _clause(options: Iterable[tuple[str, ...]], *, prefix: bool = False, negated: bool = False) -> Clause | None:
+    """A clause of the options that still hold a token once punctuation is dropped (None when none does)."""
+    kept = tuple(o for o in options if lexemes(" ".join(o)))
+    return Clause(kept, prefix, negated) if kept else None
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    """Turn a reader's query into `Clause`s over lemmas and their FTS5 and tsquery forms; an empty `match` means
+    nothing to search. Words are AND-ed; each word is an OR of its possible lemmas; `-word` excludes; `word*` is a
+    prefix; a "quoted phrase" is an OR of (at most MAX_PHRASE_VARIANTS) lemma sequences.
     """
     raw = (raw or "")[:MAX_QUERY_LENGTH]
-    parts: list[str] = []
-    excluded: list[str] = []
     parsed = ParsedQuery(match="")
+    clauses: list[Clause] = []
     for phrase, bare in _TOKEN.findall(raw):
-        if len(parts) >= MAX_TERMS:
+        if sum(not c.negated for c in clauses) >= MAX_TERMS:
             break
         if phrase:
-            tokens = words(phrase)
-            if not tokens:
+            options = [sorted(lemma_candidates(w)) for w in words(phrase)]
+            if not options:
                 continue
-            options = [sorted(lemma_candidates(w)) for w in tokens]
-            variants = [" ".join(v) for v in itertools.islice(itertools.product(*options), MAX_PHRASE_VARIANTS)]
-            parsed.lemmas.update(itertools.chain.from_iterable(options))
-            parts.append("(" + " OR ".join(_quote(v) for v in variants) + ")")
+            variants = itertools.islice(itertools.product(*options), MAX_PHRASE_VARIANTS)
+            if (found := _clause(variants)) is not None:
+                parsed.lemmas.update(itertools.chain.from_iterable(options))
+                clauses.append(found)
             continue
         negated = bare.startswith("-") and len(bare) > 1
         prefix = bare.endswith("*")
@@ -129,17 +197,19 @@ def parse_query(raw: str) -> ParsedQuery:
         for i, word in enumerate(tokens):
             if prefix and i == len(tokens) - 1 and len(word) >= 2:
                 stem = fold(word)
-                term = _quote(stem) + "*"
-                if not negated:
+                found = _clause([(stem,)], prefix=True, negated=negated)
+                if found is not None and not negated:
                     parsed.prefixes.append(stem)
             else:
                 candidates = sorted(lemma_candidates(word))
-                term = "(" + " OR ".join(_quote(c) for c in candidates) + ")"
-                if not negated:
+                found = _clause([(c,) for c in candidates], negated=negated)
+                if found is not None and not negated:
                     parsed.lemmas.update(candidates)
-            (excluded if negated else parts).append(term)
-    # FTS5's NOT is binary: excluded words only make sense after something to search for.
-    parsed.match = " AND ".join(parts) + "".join(" NOT " + term for term in excluded) if parts else ""
+            if found is not None:
+                clauses.append(found)
+    parsed.clauses = clauses
+    parsed.match = render_fts5(clauses)
+    parsed.tsquery = render_tsquery(clauses)
     return parsed
 
 
@@ -203,7 +273,7 @@ def snippet(lead: str | None, body: str | None, parsed: ParsedQuery, width: int 
 # --- indexing ----------------------------------------------------------------------------------------------
 
 
-def _is_sqlite(engine: Engine) -> bool:
+def _is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
@@ -217,41 +287,68 @@ def index_terms(text: str) -> str:
     return " ".join(lemma(w, w[:1].isupper()) for w in words(text))
 
 
-def _lemma_row(article_id: int, title: str | None, lead: str | None, body: str | None) -> dict[str, object]:
-    return {"article_id": article_id, "title": index_terms(title or ""), "lead": index_terms(lead or ""),
-            "body": index_terms(body or "")}
+def _pg_terms(text: str) -> str:
+    # PostgreSQL's parser would read "касым-жомарт" as three tokens (the compound and its parts), FTS5 as two:
+    # giving it plain letter-and-digit runs makes both count the same tokens at the same positions.
+    return " ".join(lexemes(index_terms(text)))
+
+
+def lemma_rows(rows: Iterable[Any], *, postgres: bool) -> list[dict[str, object]]:
+    """search_docs rows for (id, title, lead, text) article rows."""
+    terms = _pg_terms if postgres else index_terms
+    return [{"article_id": r.id, "title": terms(r.title or ""), "lead": terms(r.lead or ""),
+             "body": terms(r.text or "")} for r in rows]
+
+
+def _write_index_rows(conn: Connection, chunk: list[int], rows: list[dict[str, object]]) -> None:
+    if _is_sqlite(conn):
+        conn.execute(delete(search_docs).where(search_docs.c.article_id.in_(chunk)))
+        if rows:
+            conn.execute(insert(search_docs), rows)
+        return
+    # Two workers may index one article at once: an upsert never trips over the other's row.
+    if rows:
+        stmt = pg_insert(search_docs).values(rows)
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["article_id"],
+            set_={"title": stmt.excluded.title, "lead": stmt.excluded.lead, "body": stmt.excluded.body}))
+    present = [r["article_id"] for r in rows]
+    conn.execute(delete(search_docs).where(search_docs.c.article_id.in_(chunk),
+                                           search_docs.c.article_id.not_in(present)))
 
 
 def index_articles(engine: Engine, article_ids: Iterable[int]) -> int:
     """(Re)index the given articles; ids that no longer exist are dropped from the index. Returns how many."""
-    if not _is_sqlite(engine):
-        # TODO(postgres): update the tsvector column once the PostgreSQL search lands.
-        return 0
     ids = sorted(set(article_ids))
+    postgres = not _is_sqlite(engine)
     done = 0
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         with engine.connect() as conn:
             rows = conn.execute(select(articles.c.id, articles.c.title, articles.c.lead, articles.c.text)
                                 .where(articles.c.id.in_(chunk))).all()
-        lemma_rows = [_lemma_row(r.id, r.title, r.lead, r.text) for r in rows]
-        with engine.begin() as conn:
-            conn.execute(delete(search_docs).where(search_docs.c.article_id.in_(chunk)))
-            if lemma_rows:
-                conn.execute(insert(search_docs), lemma_rows)
-        done += len(lemma_rows)
+        index_rows = lemma_rows(rows, postgres=postgres)
+        try:
+            with engine.begin() as conn:
+                _write_index_rows(conn, chunk, index_rows)
+        except IntegrityError:
+            # An article deleted between the read and the write (PostgreSQL's foreign key): index the rest.
+            with engine.connect() as conn:
+                alive = set(conn.execute(select(articles.c.id).where(articles.c.id.in_(chunk))).scalars())
+            index_rows = [r for r in index_rows if r["article_id"] in alive]
+            with engine.begin() as conn:
+                _write_index_rows(conn, chunk, index_rows)
+        done += len(index_rows)
     return done
 
 
 def index_article(engine: Engine, article_id: int) -> bool:
-    """(Re)index one article after it was saved or enriched; False when it does not exist (or not SQLite)."""
+    """(Re)index one article after it was saved or enriched; False when it does not exist."""
     return index_articles(engine, [article_id]) == 1
 
 
 def reindex_all(engine: Engine, batch: int = 500) -> int:
     """Rebuild the whole index from the articles table; returns the number of articles indexed."""
-    if not _is_sqlite(engine):
-        return 0
     with engine.begin() as conn:
         conn.execute(delete(search_docs))
     total, last_id = 0, 0
@@ -266,13 +363,34 @@ def reindex_all(engine: Engine, batch: int = 500) -> int:
 
 
 def indexed_count(engine: Engine) -> int:
-    if not _is_sqlite(engine):
-        return 0
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(search_docs)).scalar_one())
 
 
 # --- querying ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Index:
+    """One backend's full-text index as query pieces: what to select from, the article id column, the match
+    condition and the relevance score (lower is better on both), plus the bound parameters they need."""
+
+    source: FromClause
+    id: ColumnElement[Any]
+    match: ColumnElement[Any]
+    score: ColumnElement[Any]
+    params: dict[str, str]
+
+
+def _index_for(engine: Engine, parsed: ParsedQuery) -> _Index:
+    if _is_sqlite(engine):
+        return _Index(search_fts, search_fts.c.rowid, _MATCH, _SCORE, {"match": parsed.match})
+    # The query text is a bound parameter; to_tsquery only ever sees our quoted lexemes and operators.
+    tsquery = func.to_tsquery(_SIMPLE, bindparam("tsquery", type_=Text()))
+    # ts_rank_cd's weights are {D, C, B, A}: body 1, lead 4, title 10, as the bm25 weights on SQLite.
+    score = -func.ts_rank_cd(_PG_WEIGHTS, search_docs.c.document, tsquery, 1)
+    return _Index(search_docs, search_docs.c.article_id, search_docs.c.document.op("@@")(tsquery), score,
+                  {"tsquery": parsed.tsquery})
 
 
 def _filtered(stmt: Select[Any], query: SearchQuery) -> Select[Any]:
@@ -301,27 +419,25 @@ def search(engine: Engine, query: SearchQuery) -> SearchResult:
     parsed = parse_query(query.text)
     if parsed.empty:
         return SearchResult(query=query, hits=[], total=0)
-    if not _is_sqlite(engine):
-        return SearchResult(query=query, hits=[], total=0, error="Поиск пока работает только с SQLite")
     per_page = max(1, min(query.per_page, 100))
     offset = (max(1, query.page) - 1) * per_page
-    params = {"match": parsed.match}
+    index = _index_for(engine, parsed)
     try:
         with engine.connect() as conn:
             # A word found in half of all articles: only its RANK_WINDOW newest matches (by id, i.e. arrival)
             # are ranked and filtered, so the cost stays flat however common the word is.
-            floor = conn.execute(select(search_fts.c.rowid).where(_MATCH).order_by(search_fts.c.rowid.desc())
-                                 .limit(1).offset(RANK_WINDOW - 1), params).scalar()
-            ranked, total = _ranked_page(conn, query, params, floor, per_page, offset)
+            floor = conn.execute(select(index.id).select_from(index.source).where(index.match)
+                                 .order_by(index.id.desc()).limit(1).offset(RANK_WINDOW - 1), index.params).scalar()
+            ranked, total = _ranked_page(conn, index, query, floor, per_page, offset)
             if floor is not None and len(ranked) < per_page and _has_filters(query):
                 # Filters left too little inside the window: look at every match (slower, but complete).
-                ranked, total = _ranked_page(conn, query, params, None, per_page, offset)
+                ranked, total = _ranked_page(conn, index, query, None, per_page, offset)
             details = {r.id: r for r in conn.execute(
                 select(articles.c.id, articles.c.title, articles.c.lead, articles.c.text, articles.c.url,
                        articles.c.published_at, articles.c.category, sources.c.name, sources.c.slug)
                 .select_from(articles.outerjoin(sources, sources.c.id == articles.c.source_id))
                 .where(articles.c.id.in_([r.id for r in ranked])))}
-    except OperationalError as exc:
+    except DBAPIError as exc:
         log.info("search failed for %r: %s", query.text, exc)
         return SearchResult(query=query, hits=[], total=0, error="Не удалось разобрать запрос")
     hits = []
@@ -342,24 +458,25 @@ def _has_filters(query: SearchQuery) -> bool:
     return any((query.date_from, query.date_to, query.source, query.category, query.tag))
 
 
-def _ranked_page(conn: Connection, query: SearchQuery, params: dict[str, str], floor: int | None, per_page: int,
+def _ranked_page(conn: Connection, index: _Index, query: SearchQuery, floor: int | None, per_page: int,
                  offset: int) -> tuple[list[Row[Any]], int]:
-    """One page of (id, score) rows and the number of matches (capped), within rowid >= floor when given.
+    """One page of (id, score) rows and the number of matches (capped), within id >= floor when given.
 
-    "By date" means newest arrivals first: FTS5 walks its rowids (article ids) backwards and stops early.
+    "By date" means newest arrivals first: the index walks its article ids backwards and stops early.
     """
-    window = [search_fts.c.rowid >= floor] if floor is not None else []
-    order = _SCORE if query.sort == "relevance" else search_fts.c.rowid.desc()
+    window = [index.id >= floor] if floor is not None else []
+    order = index.score if query.sort == "relevance" else index.id.desc()
     if _has_filters(query):
-        joined = search_fts.join(articles, articles.c.id == search_fts.c.rowid)
-        stmt = _filtered(select(search_fts.c.rowid.label("id"), _SCORE.label("score")).select_from(joined)
-                         .where(_MATCH, *window), query)
-        counted = _filtered(select(literal_column("1")).select_from(joined).where(_MATCH, *window), query)
+        joined = index.source.join(articles, articles.c.id == index.id)
+        stmt = _filtered(select(index.id.label("id"), index.score.label("score")).select_from(joined)
+                         .where(index.match, *window), query)
+        counted = _filtered(select(literal_column("1")).select_from(joined).where(index.match, *window), query)
     else:
         # Nothing needed from the articles table: no join until the page is known.
-        stmt = select(search_fts.c.rowid.label("id"), _SCORE.label("score")).where(_MATCH, *window)
-        counted = select(literal_column("1")).select_from(search_fts).where(_MATCH, *window)
-    rows = list(conn.execute(stmt.order_by(order, search_fts.c.rowid.desc()).limit(per_page).offset(offset),
-                             params).all())
+        stmt = select(index.id.label("id"), index.score.label("score")).select_from(index.source).where(
+            index.match, *window)
+        counted = select(literal_column("1")).select_from(index.source).where(index.match, *window)
+    rows = list(conn.execute(stmt.order_by(order, index.id.desc()).limit(per_page).offset(offset),
+                             index.params).all())
     count_stmt = select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())
-    return rows, int(conn.execute(count_stmt, params).scalar_one())
+    return rows, int(conn.execute(count_stmt, index.params).scalar_one())

@@ -6,6 +6,7 @@ All timestamps are naive UTC, as everywhere in the store. Portable SQL (SQLAlche
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,8 @@ STORY_TAGS = 8
 LEAD_CHARS = 400
 # Related candidates come from the latest co-mentions of the article's entities: bounded work per page view.
 RELATED_NEIGHBOURS = 400
+# A story's strongest entities that look for related stories (a long-running story mentions hundreds).
+RELATED_ENTITIES = 12
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -88,7 +91,8 @@ def _story_tags(conn: Any, article_ids: list[int]) -> list[dict[str, str]]:
 
 
 def refresh_story(engine: Engine, story_id: int, now: datetime) -> None:
-    """Recompute a story's title, lead, category, counts, span, tags, score and breaking flag from its articles."""
+    """Recompute a story's title, lead, category, counts, span, tags, score, breaking flag and "Читайте также"
+    (`stories.related`) from its articles."""
     now = _naive_utc(now)
     with engine.begin() as conn:
         rows = conn.execute(
@@ -99,7 +103,8 @@ def refresh_story(engine: Engine, story_id: int, now: datetime) -> None:
         ).all()
         if not rows:
             conn.execute(update(stories).where(stories.c.id == story_id)
-                         .values(article_count=0, source_count=0, score=0.0, breaking=False, updated_at=now))
+                         .values(article_count=0, source_count=0, score=0.0, breaking=False, updated_at=now,
+                                 related=[]))
             return
         originals = [r for r in rows if r.duplicate_of is None] or list(rows)
         title = pick_title([r.title for r in originals if r.title])
@@ -121,6 +126,7 @@ def refresh_story(engine: Engine, story_id: int, now: datetime) -> None:
             breaking=is_breaking(arrivals, now),
             tags=_story_tags(conn, [r.id for r in rows]),
             updated_at=now,
+            related=_related_json(_related_for_members(conn, story_id, [(r.id, r.duplicate_of) for r in rows])),
         ))
 
 
@@ -229,6 +235,106 @@ def assign_articles(engine: Engine, clusterer: StoryClusterer, article_ids: list
     return [story_of.get(article_id) for article_id in article_ids]
 
 
+def _pick_from_neighbours(conn: Any, weights: dict[str, float], names: dict[str, str], excluded: set[int],
+                          own_articles: list[int], limit: int) -> list[RelatedStory]:
+    """Stories among the latest co-mentions of the weighted entities (leaving out `own_articles`), chosen by
+    `pick_related`."""
+    neighbours = (
+        select(article_entities.c.article_id, article_entities.c.entity_id)
+        .where(article_entities.c.entity_id.in_([int(k) for k in weights]),
+               article_entities.c.article_id.not_in(own_articles))
+        .order_by(article_entities.c.article_id.desc()).limit(RELATED_NEIGHBOURS).subquery()
+    )
+    rows = conn.execute(
+        select(articles.c.story_id, neighbours.c.entity_id)
+        .join(neighbours, neighbours.c.article_id == articles.c.id)
+        .where(articles.c.story_id.is_not(None))
+    ).all()
+    story_tags: dict[int, dict[str, str]] = {}
+    for story_id, entity_id in rows:
+        story_tags.setdefault(int(story_id), {})[str(entity_id)] = names.get(str(entity_id), "")
+    for story_id in excluded:
+        story_tags.pop(story_id, None)
+    heads = {r.id: r for r in conn.execute(select(stories.c.id, stories.c.title, stories.c.last_seen)
+                                          .where(stories.c.id.in_(list(story_tags))))} if story_tags else {}
+    candidates = [StoryCandidate(story_id=s, title=heads[s].title or "", last_seen=heads[s].last_seen, tags=tags)
+                  for s, tags in story_tags.items() if s in heads]
+    return pick_related(weights, names, excluded, candidates, limit=limit)
+
+
+def _related_for_members(conn: Any, story_id: int, members: list[tuple[int, int | None]],
+                         limit: int = MAX_RELATED) -> list[RelatedStory]:
+    """"Читайте также" for a whole story from its members (article id, duplicate_of): stories sharing the
+    story's strongest entities, never itself nor the stories of its members' originals and copies.
+
+    An entity weighs (1 + its mean salience) × the share of the story's articles that mention it, so for a
+    one-article story this is exactly the article's own choice.
+    """
+    if not members:
+        return []
+    member_ids = [article_id for article_id, _ in members]
+    rows = conn.execute(
+        select(article_entities.c.entity_id, article_entities.c.salience, entities.c.name)
+        .join(entities, entities.c.id == article_entities.c.entity_id)
+        .where(article_entities.c.article_id.in_(member_ids))
+    ).all()
+    if not rows:
+        return []
+    mentions: Counter[str] = Counter()
+    salience: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for r in rows:
+        key = str(r.entity_id)
+        mentions[key] += 1
+        salience[key] += float(r.salience or 0.0)
+        names[key] = r.name
+    weights = {key: (1.0 + salience[key] / n) * n / len(member_ids) for key, n in mentions.items()}
+    strongest = sorted(weights, key=lambda k: (-weights[k], k))[:RELATED_ENTITIES]
+    weights = {key: weights[key] for key in strongest}
+    originals = [dup for _, dup in members if dup is not None]
+    family = select(articles.c.story_id).where(articles.c.duplicate_of.in_(member_ids) | articles.c.id.in_(originals))
+    excluded = {story_id} | {s for s in conn.execute(family).scalars() if s is not None}
+    return _pick_from_neighbours(conn, weights, names, excluded, member_ids, limit)
+
+
+def _related_json(items: list[RelatedStory]) -> list[dict[str, Any]]:
+    """What `stories.related` stores: the chosen stories in display order with their reasons."""
+    return [{"story_id": r.story_id, "shared_tags": r.shared_tags, "score": r.score} for r in items]
+
+
+def related_for_story(engine: Engine, story_id: int, limit: int = MAX_RELATED) -> list[RelatedStory]:
+    """"Читайте также" for every article of a story (what `refresh_story` stores in `stories.related`)."""
+    with engine.connect() as conn:
+        members = [(r.id, r.duplicate_of) for r in conn.execute(
+            select(articles.c.id, articles.c.duplicate_of).where(articles.c.story_id == story_id))]
+        return _related_for_members(conn, story_id, members, limit)
+
+
+def refresh_related(engine: Engine, story_ids: Iterable[int] | None = None,
+                    on_progress: Callable[[int], None] | None = None) -> int:
+    """Store "Читайте также" for the given stories, or for every story that has none yet (`None`): the backfill
+    for stories saved before migration 0005, or a periodic refresh. Returns how many stories were updated."""
+    if story_ids is None:
+        with engine.connect() as conn:
+            ids = list(conn.execute(select(stories.c.id).where(stories.c.related.is_(None))
+                                    .order_by(stories.c.id)).scalars())
+    else:
+        ids = sorted(set(story_ids))
+    for start in range(0, len(ids), 200):
+        chunk = ids[start:start + 200]
+        with engine.begin() as conn:
+            members: dict[int, list[tuple[int, int | None]]] = {story_id: [] for story_id in chunk}
+            for r in conn.execute(select(articles.c.story_id, articles.c.id, articles.c.duplicate_of)
+                                  .where(articles.c.story_id.in_(chunk))):
+                members[r.story_id].append((r.id, r.duplicate_of))
+            for story_id in chunk:
+                chosen = _related_for_members(conn, story_id, members[story_id])
+                conn.execute(update(stories).where(stories.c.id == story_id).values(related=_related_json(chosen)))
+        if on_progress is not None:
+            on_progress(len(chunk))
+    return len(ids)
+
+
 def related_for_article(engine: Engine, article_id: int, limit: int = MAX_RELATED) -> list[RelatedStory]:
     """"Читайте также" for an article: stories sharing its entities, never its own or its duplicates' stories."""
     with engine.connect() as conn:
@@ -250,22 +356,4 @@ def related_for_article(engine: Engine, article_id: int, limit: int = MAX_RELATE
             (articles.c.id == article_id) | (articles.c.duplicate_of == article_id)
             | (articles.c.id == (me.duplicate_of or -1)) | (articles.c.duplicate_of == (me.duplicate_of or -1)))
         excluded = {s for s in conn.execute(family).scalars() if s is not None}
-        neighbours = (
-            select(article_entities.c.article_id, article_entities.c.entity_id)
-            .where(article_entities.c.entity_id.in_([int(k) for k in weights]),
-                   article_entities.c.article_id != article_id)
-            .order_by(article_entities.c.article_id.desc()).limit(RELATED_NEIGHBOURS).subquery()
-        )
-        rows = conn.execute(
-            select(articles.c.story_id, neighbours.c.entity_id)
-            .join(neighbours, neighbours.c.article_id == articles.c.id)
-            .where(articles.c.story_id.is_not(None))
-        ).all()
-        story_tags: dict[int, dict[str, str]] = {}
-        for story_id, entity_id in rows:
-            story_tags.setdefault(int(story_id), {})[str(entity_id)] = names.get(str(entity_id), "")
-        heads = {r.id: r for r in conn.execute(select(stories.c.id, stories.c.title, stories.c.last_seen)
-                                              .where(stories.c.id.in_(list(story_tags))))}
-    candidates = [StoryCandidate(story_id=s, title=heads[s].title or "", last_seen=heads[s].last_seen, tags=tags)
-                  for s, tags in story_tags.items() if s in heads]
-    return pick_related(weights, names, excluded, candidates, limit=limit)
+        return _pick_from_neighbours(conn, weights, names, excluded, [article_id], limit)

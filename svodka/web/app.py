@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from svodka.settings import Settings, get_settings
 from svodka.store.db import ensure_schema, make_engine
 from svodka.web import charts, timefmt
+from svodka.web.docs import DOCS_CSP, mount_docs
 from svodka.web.metrics import Metrics
 from svodka.web.page_cache import CachedPage, PageCache, cacheable
 from svodka.web.respond import wants_json
@@ -31,10 +32,6 @@ HERE = Path(__file__).parent
 
 CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " \
       "img-src 'self' https: http: data:; style-src 'self'; form-action 'self'"
-# Swagger UI needs its CDN bundle and an inline bootstrap script; only /docs gets this looser policy.
-DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; " \
-           "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https:; object-src 'none'; " \
-           "base-uri 'none'; frame-ancestors 'none'"
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -169,7 +166,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     ensure_schema(engine)
-    app = FastAPI(title="Сводка API", version="1", docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+    app = FastAPI(title="Сводка API", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   description="Новости СМИ Казахстана, Узбекистана и СНГ: статьи, сюжеты, теги, источники, поиск.")
     metrics = Metrics(engine)
     app.state.settings = settings
@@ -179,6 +176,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.state.page_cache = PageCache(engine, max_entries=page_cache_entries)
     app.add_middleware(SiteMiddleware, metrics=metrics, cache=app.state.page_cache)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    mount_docs(app)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
@@ -206,8 +204,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     from svodka.web import admin, api, feeds, ops, pages
 
     app.include_router(ops.router)
+    # Routes are tried in order and each try costs: the pages people read most come right after the probes.
+    app.include_router(pages.router)
     app.include_router(feeds.router)
     app.include_router(api.router)
     app.include_router(admin.router)
-    app.include_router(pages.router)
     return app

@@ -31,6 +31,7 @@ from svodka.corpora import require_shared_data
 from svodka.store.db import ensure_schema, make_engine
 from svodka.store.schema import article_entities, articles, entities, sources, stories
 from svodka.store.search import index_terms, search_docs
+from svodka.store.stories import refresh_related
 
 BASE_TEXTS = 2000
 BODY_CHARS = 1500
@@ -98,13 +99,19 @@ def load_base_texts(limit: int = BASE_TEXTS) -> list[BaseText]:
 
 
 def build_database(database_url: str, n: int, seed: int = 7, on_progress: Callable[[int], None] | None = None,
-                   ) -> Engine:
-    """Create (or reuse, when it already has n articles) a synthetic database of n articles."""
+                   on_related: Callable[[int], None] | None = None) -> Engine:
+    """Create (or reuse, when it already has n articles) a synthetic database of n articles.
+
+    "Читайте также" is stored for every story by the production code (`refresh_related`), as `refresh_story`
+    does live; `on_related` is told how many stories are done.
+    """
     engine = make_engine(database_url)
     ensure_schema(engine)
     with engine.connect() as conn:
         have = conn.execute(select(func.count()).select_from(articles)).scalar_one()
     if have == n:
+        # A database built before "Читайте также" was stored (migration 0005) gets it now, once.
+        refresh_related(engine, on_progress=on_related)
         return engine
     if have:
         raise RuntimeError(f"{database_url} already holds {have} articles, not {n}: remove it first")
@@ -169,6 +176,7 @@ def build_database(database_url: str, n: int, seed: int = 7, on_progress: Callab
                 conn.execute(insert(article_entities), links)
         if on_progress:
             on_progress(len(rows))
+    refresh_related(engine, on_progress=on_related)
     return engine
 
 
@@ -197,17 +205,32 @@ def start_server(database_url: str, port: int, page_cache: bool = True) -> subpr
     raise RuntimeError("server did not start within 60 s")
 
 
+def warm_page_cache(database_url: str) -> None:
+    """Read a SQLite file once so the OS page cache holds it, as on a server that has been up a while (otherwise
+    the first minutes measure the disk, and whatever another process just pushed out of memory)."""
+    path = make_engine(database_url).url.database
+    if not path or path == ":memory:" or not Path(path).is_file():
+        return
+    with open(path, "rb") as fh:
+        while fh.read(16 * 1024 * 1024):
+            pass
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure_latency(base: str, name: str, paths: list[str]) -> LatencyRow:
-    """Sequential requests over one keep-alive connection: the latency one reader sees."""
+def measure_latency(base: str, name: str, paths: list[str], warmup: list[str] | None = None) -> LatencyRow:
+    """Sequential requests over one keep-alive connection: the latency one reader sees.
+
+    `warmup` paths (default: a tenth of `paths`) are requested first and not timed; give different ones so
+    the timed requests do not hit the page cache.
+    """
     times: list[float] = []
     errors = 0
     with httpx.Client(base_url=base, timeout=30) as client:
-        for path in paths[: max(1, len(paths) // 10)]:
+        for path in warmup if warmup is not None else paths[: max(1, len(paths) // 10)]:
             client.get(path)  # warm-up: caches, pools, first-use compilation
         for path in paths:
             started = time.perf_counter()
@@ -241,7 +264,7 @@ def measure_throughput(base: str, name: str, paths: list[str], seconds: float, c
 
 
 def workload(engine: Engine, requests: int, seed: int = 11) -> dict[str, list[str]]:
-    """Paths per page kind, spread over the whole database."""
+    """Paths per page kind, spread over the whole database (another seed gives other paths: warm-ups)."""
     rng = random.Random(seed)
     with engine.connect() as conn:
         n_articles = conn.execute(select(func.max(articles.c.id))).scalar_one() or 1
@@ -261,17 +284,24 @@ def workload(engine: Engine, requests: int, seed: int = 11) -> dict[str, list[st
 
 def run_benchmark(database_url: str, requests: int, seconds: float, concurrency: int, page_cache: bool = True,
                   ) -> tuple[list[LatencyRow], list[ThroughputRow]]:
-    """Latency per page kind (random ids, so the page cache rarely helps), then throughput of hello-world,
-    of random articles and of one hot article (what a wrk run on a single URL sees)."""
+    """Latency per page kind (random ids, warmed up on other ids, so the page cache rarely helps), then
+    throughput of hello-world, of articles never requested before (no cache hits) and of one hot article (what
+    a wrk run on a single URL sees)."""
     engine = make_engine(database_url)
     paths = workload(engine, requests)
+    warmups = workload(engine, max(10, requests // 10), seed=12)
+    with engine.connect() as conn:
+        n_articles = int(conn.execute(select(func.max(articles.c.id))).scalar_one() or 1)
+    # Every throughput request asks for an article nobody asked for before: no page-cache hits at all.
+    fresh = [f"/article/{i}" for i in random.Random(13).sample(range(1, n_articles + 1), min(n_articles, 100_000))]
+    warm_page_cache(database_url)
     port = free_port()
     server = start_server(database_url, port, page_cache)
     base = f"http://127.0.0.1:{port}"
     try:
-        latency = [measure_latency(base, name, p) for name, p in paths.items()]
+        latency = [measure_latency(base, name, p, warmups[name]) for name, p in paths.items()]
         throughput = [measure_throughput(base, "hello (/ping)", paths["hello"], seconds, concurrency),
-                      measure_throughput(base, "article, random ids", paths["article"], seconds, concurrency),
+                      measure_throughput(base, "article, random ids never seen", fresh, seconds, concurrency),
                       measure_throughput(base, "article, one hot URL", paths["article"][:1], seconds, concurrency)]
     finally:
         server.terminate()
