@@ -94,3 +94,12 @@ def test_anchored_parsers_match_yargys_plain_chart(sentence: str) -> None:
         finally:
             parser.first_terms = first_terms
         assert anchored == plain, kind
+
+
+@pytest.mark.parametrize("text", [
+    "Разница во времени составляет 15 часов.",
+    "Около 00:00 4 ноября мы узнаем первые результаты, к 00 ночи всё закончится.",
+    "Он пытался несколько раз, потом ещё два раза.",
+])
+def test_durations_clock_times_and_word_numbers_are_not_key_figures(text):
+    assert [f for f in extract_figures(text) if f.kind == "quantity"] == []

@@ -319,6 +319,13 @@ def _currency(tokens: list[Any]) -> str | None:
     return None
 
 
+# Durations, repetitions and clock words: "15 часов", "два раза" and "00 ночи" are not key figures.
+NOT_COUNTED = frozenset({
+    "раз", "час", "минута", "секунда", "сутки", "день", "неделя", "месяц", "ночь", "утро", "вечер", "полдень",
+    "и", "чувак", "штука", "сторона", "слово", "образ",
+})
+
+
 def _interpret(kind: str, tokens: list[Any]) -> tuple[float | None, str | None] | None:
     """(value, unit) of a match, or None to reject it (a date such as "16 мая" is not a quantity)."""
     if kind == "target_date":
@@ -336,6 +343,10 @@ def _interpret(kind: str, tokens: list[Any]) -> tuple[float | None, str | None] 
     noun = tokens[-1]
     lemma = (_forms(noun) or [noun.value.lower()])[0]
     if lemma in MONTHS or lemma in CURRENCY_WORDS or lemma in MULTIPLIERS or lemma == "процент":
+        return None
+    # A key figure is written in digits ("78 проектов"), counts things, and is no clock time ("00 ночи").
+    first = tokens[0]
+    if first.type != "INT" or first.value.startswith("0") or lemma in NOT_COUNTED:
         return None
     if lemma == "год" and base is not None and 1900 <= base <= 2100 and multiplier == 1.0:
         return None

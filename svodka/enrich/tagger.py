@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
 from typing import Any
 
+from svodka.enrich.category import CATEGORY_NAMES_RU
 from svodka.enrich.registry import Registry, default_registry
 from svodka.enrich.types import EnrichInput, Enrichment, EntityTag
 
@@ -26,15 +27,6 @@ MIN_TAG_SALIENCE = 0.25
 # Batches smaller than this stay in-process: starting workers and loading models there costs seconds.
 POOL_MIN_DOCS = 24
 CHUNK_DOCS = 16
-_CATEGORY_NAMES_RU = {
-    "society": "Общество",
-    "economy": "Экономика",
-    "technology": "Технологии",
-    "sports": "Спорт",
-    "entertainment": "Культура",
-    "science": "Наука",
-    "other": "Другое",
-}
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -88,7 +80,8 @@ def _figures(doc: EnrichInput) -> list[dict[str, Any]]:
 
 def choose_tags(entities: list[EntityTag], category: str | None, max_tags: int = MAX_TAGS) -> list[str]:
     """Tags shown under an article: the most salient entities, a topical tag of a top entity, the category."""
-    category_name = _CATEGORY_NAMES_RU.get(category or "")
+    # "Не новость" is a filter, not a tag a reader would follow.
+    category_name = CATEGORY_NAMES_RU.get(category or "") if category != "not_news" else None
     topic = next((e.topic for e in entities[:3] if e.topic and e.salience >= MIN_TAG_SALIENCE), None)
     room = max_tags - bool(category_name) - bool(topic)
     tags: list[str] = []

@@ -252,6 +252,9 @@ def latest_articles(engine: Engine, page: int = 1, per_page: int = 20, *, catego
         return _paged(conn, stmt, count_stmt, page, per_page)
 
 
+FIGURE_KINDS_RU = {"money": "сумма", "quantity": "количество", "percent": "доля", "target_date": "срок"}
+
+
 def _figures(raw: Any) -> list[Figure]:
     """Key figures from articles.figures, whatever shape enrichment stored (dicts or strings)."""
     result = []
@@ -262,12 +265,8 @@ def _figures(raw: Any) -> list[Figure]:
             value = item.get("text") or item.get("value") or item.get("amount")
             if value is None:
                 continue
-            value = str(value)
-            unit = item.get("unit")
-            if unit and str(unit) not in value:
-                value = f"{value} {unit}"
-            label = item.get("label") or item.get("context") or item.get("kind")
-            result.append(Figure(value=value, label=str(label) if label else None))
+            label = item.get("label") or FIGURE_KINDS_RU.get(str(item.get("kind")))
+            result.append(Figure(value=str(value), label=str(label) if label else None))
     return result[:8]
 
 
