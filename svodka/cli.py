@@ -153,6 +153,9 @@ def _run_crawl(once: bool, settings=None) -> None:  # type: ignore[no-untyped-de
     import asyncio
     import signal
 
+    from rich.console import Console
+    from rich.progress import Progress
+
     from svodka.crawl import Crawler
     from svodka.fetch.client import Fetcher
     from svodka.pipeline import Pipeline
@@ -164,7 +167,14 @@ def _run_crawl(once: bool, settings=None) -> None:  # type: ignore[no-untyped-de
         async with Fetcher(settings) as fetcher:
             crawler = Crawler(engine, settings, Pipeline(engine, settings), fetcher)
             if once:
-                stats = await crawler.crawl_once()
+                with Progress(transient=True, console=Console(stderr=True)) as progress:
+                    task = progress.add_task("fetching pages", total=None)
+
+                    def advance(done: int, pending: int) -> None:
+                        progress.update(task, advance=done, total=progress.tasks[0].completed + done + pending)
+
+                    crawler.on_progress = advance
+                    stats = await crawler.crawl_once()
                 typer.echo(f"polled {stats.feeds_polled} feeds ({stats.feeds_failed} failed), queued "
                            f"{stats.items_queued} items, stored {stats.articles_stored} articles, "
                            f"{stats.pages_failed} pages failed")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -59,12 +60,15 @@ def _entries_last_week(entries: list[FeedEntry], now: datetime) -> int:
 
 
 class Crawler:
-    def __init__(self, engine: Engine, settings: Settings, pipeline: Pipeline, fetcher: Fetcher) -> None:
+    def __init__(self, engine: Engine, settings: Settings, pipeline: Pipeline, fetcher: Fetcher,
+                 on_progress: Callable[[int, int], None] | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self.pipeline = pipeline
         self.fetcher = fetcher
         self.stats = CrawlStats()
+        # Called with (items done in this chunk, items still pending) so a CLI can draw a progress bar.
+        self.on_progress = on_progress
 
     # --- feeds -----------------------------------------------------------------------------------------------
 
@@ -168,6 +172,8 @@ class Crawler:
                     store_articles.mark_item_done(self.engine, page.queue_item_id, now=utcnow())
             stored += len(ready)
             self.stats.articles_stored += len(ready)
+            if self.on_progress:
+                self.on_progress(len(items), store_articles.queue_counts(self.engine).get("new", 0))
         return stored
 
     # --- loops -----------------------------------------------------------------------------------------------
