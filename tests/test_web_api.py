@@ -27,6 +27,7 @@ def test_api_lists_and_details(site) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/api/articles", params={"tag": "natsbank"}).json()["articles"]["items"][0]["id"] == 4
     assert client.get("/api/articles", params={"source": "gazeta-uz"}).json()["articles"]["total"] == 1
     assert client.get("/api/articles/1").json()["page"]["figures"][0]["value"] == "10 млрд долларов"
+    assert client.get("/api/articles/1").json()["page"]["figures"][0]["label"] == "сумма"
     assert client.get("/api/stories").json()["stories"]["items"][0]["id"] == 1
     assert client.get("/api/stories/1").json()["page"]["story"]["breaking"] is True
     assert {t["slug"] for t in client.get("/api/tags").json()["tags"]["items"]} >= {"tokaev", "natsbank"}
