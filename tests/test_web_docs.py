@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from web_fixtures import make_site
+from web_fixtures import make_site, serve_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -50,40 +46,20 @@ def test_swagger_ui_renders_the_api_in_a_browser_without_the_network(tmp_path: P
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is absent (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    import uvicorn
-
-    app = make_site(tmp_path)[0].app
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
     errors: list[str] = []
     outside: list[str] = []
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                        args=["--headless", "--no-sandbox", "--disable-gpu"])
-            page: Any = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: None if r.url.startswith((base, "data:")) else outside.append(r.url))
-            assert page.goto(base + "/docs").status == 200
-            page.wait_for_selector(".opblock-summary-path", timeout=20_000)
-            paths = page.locator(".opblock-summary-path").all_inner_texts()
-            assert any("/api/articles" in p for p in paths), paths
-            assert page.locator(".info .title").first.inner_text().startswith("Сводка API")
-            browser.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_in_thread(make_site(tmp_path)[0].app) as base, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page: Any = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: None if r.url.startswith((base, "data:")) else outside.append(r.url))
+        assert page.goto(base + "/docs").status == 200
+        page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+        assert any("/api/articles" in p for p in paths), paths
+        assert page.locator(".info .title").first.inner_text().startswith("Сводка API")
+        browser.close()
     assert outside == []
     assert errors == []
