@@ -123,11 +123,14 @@ articles = Table(
     Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
     # Assignment order (taken under the story-assignment lock): workers replay each other's decisions by it.
     Column("story_seq", BigInteger),
+    # Set when every stage has run; readers only see articles that have it (migration 0006).
+    Column("ingested_at", DateTime),
     Index("ix_articles_published_at", "published_at"),
     Index("ix_articles_story_seq", "story_seq"),
     Index("ix_articles_source_id", "source_id"),
     Index("ix_articles_story_id", "story_id"),
     Index("ix_articles_category", "category"),
+    Index("ix_articles_ingested_at", "ingested_at"),
 )
 
 entities = Table(
