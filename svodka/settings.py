@@ -32,6 +32,13 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     admin_token: str = ""
+    # Per-client token buckets on search and the JSON API: requests per minute and burst; 0 per minute disables.
+    rate_limit_search: int = 60
+    rate_limit_search_burst: int = 30
+    rate_limit_api: int = 600
+    rate_limit_api_burst: int = 120
+    # Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For names the client.
+    trusted_proxies: str = ""
     log_level: str = "INFO"
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from svodka.store import read
@@ -16,6 +16,8 @@ from svodka.web.respond import newest, render
 router = APIRouter(prefix="/api", tags=["api"])
 PageParam = Annotated[int, Query(ge=1, le=read.MAX_PAGE, description="Номер страницы")]
 PerPageParam = Annotated[int, Query(ge=1, le=read.MAX_PER_PAGE, description="Размер страницы")]
+# Ids beyond SQLite's 64-bit integers would overflow the query instead of simply finding nothing.
+IdParam = Annotated[int, Path(ge=1, lt=2**62, description="Номер")]
 
 
 def _json(request: Request, data: dict[str, Any], changed: datetime | None = None) -> Response:
@@ -35,7 +37,7 @@ def articles(request: Request, page: PageParam = 1, per_page: PerPageParam = 20,
 
 
 @router.get("/articles/{article_id}", summary="Статья")
-def article(request: Request, article_id: int) -> Response:
+def article(request: Request, article_id: IdParam) -> Response:
     return _json(request, *views.article_data(request.app.state.engine, article_id))
 
 
@@ -47,7 +49,7 @@ def stories(request: Request, page: PageParam = 1, per_page: PerPageParam = 20,
 
 
 @router.get("/stories/{story_id}", summary="Сюжет")
-def story(request: Request, story_id: int) -> Response:
+def story(request: Request, story_id: IdParam) -> Response:
     return _json(request, *views.story_data(request.app.state.engine, story_id))
 
 
@@ -85,7 +87,8 @@ def search(request: Request, q: Annotated[str, Query(max_length=500, description
            source: str | None = None, category: str | None = None, tag: str | None = None,
            sort: Literal["relevance", "date"] = "relevance", page: Annotated[int, Query(ge=1, le=500)] = 1,
            per_page: PerPageParam = 20) -> Response:
-    query = SearchQuery(text=q, date_from=date_from, date_to=date_to, source=source, category=category, tag=tag,
+    query = SearchQuery(text=q, date_from=views.clamp_date(date_from), date_to=views.clamp_date(date_to),
+                        source=source, category=category, tag=tag,
                         sort=sort, page=page, per_page=per_page)
     data, _ = views.search_data(request.app.state.engine, query)
     data.pop("sources", None)

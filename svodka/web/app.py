@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,19 @@ from svodka.web import charts, timefmt
 from svodka.web.docs import DOCS_CSP, mount_docs
 from svodka.web.metrics import Metrics
 from svodka.web.page_cache import CachedPage, PageCache, cacheable
+from svodka.web.ratelimit import Limit, RateLimitMiddleware
 from svodka.web.respond import wants_json
 from svodka.web.sanitize import clean_html
 from svodka.web.views import NotFound, category_label
 
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
 
 CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " \
       "img-src 'self' https: http: data:; style-src 'self'; form-action 'self'"
+# Request headers beyond this are refused with 431 (as nginx does by default): the server's parser (httptools)
+# has no limit of its own.
+MAX_HEADER_BYTES = 32 * 1024
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -42,7 +48,7 @@ SECURITY_HEADERS = [
 
 class SiteMiddleware:
     """Pure ASGI (cheaper than BaseHTTPMiddleware): security headers on every response, HEAD as GET without a
-    body, the page cache (see `page_cache`), and latency per route for /metrics."""
+    body, the page cache (see `page_cache`), latency per route for /metrics, and 431 for oversized headers."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, cache: PageCache) -> None:
         self.app = app
@@ -54,6 +60,11 @@ class SiteMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        if sum(len(k) + len(v) for k, v in scope.get("headers", [])) > MAX_HEADER_BYTES:
+            response = _error_response(Request(scope), 431, "Слишком большие заголовки запроса",
+                                       [("/", "На главную")])
+            await _with_security_headers(response)(scope, receive, send)
+            return
         csp = DOCS_CSP if scope["path"] == "/docs" else CSP
         head = scope.get("method") == "HEAD"
         if head:
@@ -148,13 +159,31 @@ def make_jinja(settings: Settings) -> Environment:
     return env
 
 
-def _error_response(request: Request, status: int, message: str, links: list[tuple[str, str]]) -> Response:
+def _error_response(request: Request, status: int, message: str, links: list[tuple[str, str]],
+                    **extra: Any) -> Response:
+    """The Russian error page, or the same as JSON for the API and JSON clients (`extra` goes into the JSON)."""
     if wants_json(request) or request.url.path.startswith(("/api/", "/admin/")):
-        return JSONResponse({"error": message, "status": status, "links": [{"href": h, "title": t} for h, t in links]},
-                            status_code=status)
+        return JSONResponse({"error": message, "status": status, "links": [{"href": h, "title": t} for h, t in links],
+                             **extra}, status_code=status)
     html = request.app.state.jinja.get_template("error.html").render(
         request=request, status=status, message=message, links=links)
     return HTMLResponse(html, status_code=status)
+
+
+def _with_security_headers(response: Response) -> Response:
+    """For answers given outside `SiteMiddleware` (the 500 page, the rate limiter's 429)."""
+    response.headers["content-security-policy"] = CSP
+    for key, value in SECURITY_HEADERS:
+        response.headers[key.decode()] = value.decode()
+    return response
+
+
+def _too_many_requests(request: Request, retry_after: int) -> Response:
+    seconds = _plural(retry_after, "секунду", "секунды", "секунд")
+    message = f"Слишком много запросов с вашего адреса. Повторите через {retry_after} {seconds}."
+    response = _error_response(request, 429, message, [("/", "На главную")], retry_after=retry_after)
+    response.headers["retry-after"] = str(retry_after)
+    return _with_security_headers(response)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None,
@@ -175,6 +204,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.state.metrics = metrics
     app.state.page_cache = PageCache(engine, max_entries=page_cache_entries)
     app.add_middleware(SiteMiddleware, metrics=metrics, cache=app.state.page_cache)
+    # Outermost, so cached pages count too: a client over its limit gets nothing, however cheap.
+    app.add_middleware(RateLimitMiddleware, reject=_too_many_requests, trusted_proxies=settings.trusted_proxies,
+                       search=Limit(settings.rate_limit_search, settings.rate_limit_search_burst),
+                       api=Limit(settings.rate_limit_api, settings.rate_limit_api_burst))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     mount_docs(app)
 
@@ -200,6 +233,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
             return JSONResponse({"error": "Неверные параметры запроса", "status": 400, "detail": detail},
                                 status_code=400)
         return _error_response(request, 400, "Неверные параметры запроса", [("/", "На главную")])
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        # Starlette calls this outside every other middleware, then re-raises for the server's own log.
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        try:
+            response = _error_response(request, 500, "На сервере что-то сломалось. Мы уже знаем и чиним; "
+                                                     "попробуйте обновить страницу чуть позже.", [("/", "На главную")])
+        except Exception:  # noqa: BLE001 - the error page itself failed (a broken template): plain text then
+            response = Response("500: внутренняя ошибка сервера", status_code=500,
+                                media_type="text/plain; charset=utf-8")
+        return _with_security_headers(response)
 
     from svodka.web import admin, api, feeds, ops, pages
 

@@ -51,10 +51,18 @@ def int_param(request: Request, name: str, default: int, low: int = 1, high: int
     return max(low, min(value, high))
 
 
+# Dates a news search can mean; anything beyond is clamped (date.max + 1 day would overflow the search's end bound).
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def clamp_date(value: date | None) -> date | None:
+    return None if value is None else max(EARLIEST_DATE, min(value, LATEST_DATE))
+
+
 def date_param(request: Request, name: str) -> date | None:
     raw = request.query_params.get(name) or ""
     try:
-        return date.fromisoformat(raw.strip()) if raw.strip() else None
+        return clamp_date(date.fromisoformat(raw.strip())) if raw.strip() else None
     except ValueError:
         return None
 
