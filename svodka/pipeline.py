@@ -1,7 +1,9 @@
 """The one place where the stages are wired in order: store → enrich → stories → search index.
 
 The crawler (live), the queue workers and `svodka import` / `svodka reprocess` (batch) all go through
-`Pipeline.ingest`, so a corpus ingested any of these ways ends in the same state.
+`Pipeline.ingest`, so a corpus ingested any of these ways ends in the same state. An article becomes visible to
+readers (`articles.ingested_at`) only after the last stage; one left half-done by a crash is finished by
+`Pipeline.resume_incomplete`, which the crawler runs when it starts and every few minutes.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from svodka.enrich.tagger import Enricher
 from svodka.enrich.types import EnrichInput
@@ -38,6 +41,12 @@ class PageToIngest:
     queue_item_id: int | None = None
 
 
+def _enrich_input(article_id: int, page: PageToIngest) -> EnrichInput:
+    article = page.article
+    return EnrichInput(id=article_id, title=article.title, text=article.text, lead=article.lead,
+                       section=article.section, feed_categories=page.feed_categories)
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -60,32 +69,69 @@ class Pipeline:
         self._init_lock = threading.Lock()
 
     def ingest(self, pages: list[PageToIngest]) -> list[int]:
-        """Store the pages' articles and enrich, cluster and index them; returns article ids in input order."""
+        """Store the pages' articles and enrich, cluster and index them; returns article ids in input order.
+
+        Idempotent: articles are upserted by canonical URL, so a chunk redone after a crash updates, never doubles.
+        """
         ids = [store_articles.save_article(self.engine, p.article, p.source_id, p.fetched_at) for p in pages]
-        if self.enrich_enabled:
-            self.enrich(ids, pages)
+        self._complete(ids, [_enrich_input(article_id, p) for article_id, p in zip(ids, pages, strict=True)])
+        return ids
+
+    def _complete(self, ids: list[int], to_enrich: list[EnrichInput]) -> None:
+        """Run the stages after storing on saved articles, then make them visible to readers."""
+        if self.enrich_enabled and to_enrich:
+            self._enrich_docs(to_enrich)
         if self.cluster_enabled:
             self.assign_stories(ids)
         index_articles(self.engine, ids)
-        return ids
+        store_articles.mark_ingested(self.engine, ids, now=_utcnow())
+
+    def resume_incomplete(self, *, older_than: timedelta = timedelta(0), batch: int = 32) -> int:
+        """Finish articles a crash left stored but not ingested (ingested_at NULL); returns how many were finished.
+
+        `older_than` skips articles saved more recently than that, which another worker may be ingesting now.
+        Enrichment already saved is not redone. A batch failing for another reason than the database is logged
+        and skipped; database errors (full, locked) propagate to the caller, which retries later.
+        """
+        stored_before = _utcnow() - older_than if older_than > timedelta(0) else None
+        finished = last_id = 0
+        while rows := store_articles.incomplete_articles(self.engine, after_id=last_id,
+                                                         stored_before=stored_before, limit=batch):
+            last_id = rows[-1].id
+            ids = [r.id for r in rows]
+            docs = [EnrichInput(id=r.id, title=r.title, text=r.text, lead=r.lead, section=r.section,
+                                feed_categories=r.feed_categories) for r in rows if not r.enriched]
+            try:
+                self._complete(ids, docs)
+            except OperationalError:
+                raise
+            except Exception:  # one bad batch must not stop the others from being finished
+                log.exception("could not finish articles %d..%d", ids[0], ids[-1])
+                continue
+            finished += len(ids)
+        if finished:
+            log.info("finished %d articles left half-ingested", finished)
+        return finished
 
     def enrich(self, ids: list[int], pages: list[PageToIngest]) -> None:
         """Language, entities, tags, category and figures for stored articles, saved with them."""
+        self._enrich_docs([_enrich_input(article_id, p) for article_id, p in zip(ids, pages, strict=True)])
+
+    def _enrich_docs(self, docs: list[EnrichInput]) -> None:
         with self._init_lock:
             if self._enricher is None:
                 self._enricher = Enricher()
-        docs = [EnrichInput(id=article_id, title=p.article.title, text=p.article.text, lead=p.article.lead,
-                            section=p.article.section, feed_categories=p.feed_categories)
-                for article_id, p in zip(ids, pages, strict=True)]
-        for article_id, enrichment in zip(ids, self._enricher.enrich_many(docs), strict=True):
+        for doc, enrichment in zip(docs, self._enricher.enrich_many(docs), strict=True):
             if enrichment.error:
-                log.warning("article %d not enriched: %s", article_id, enrichment.error)
-            save_enrichment(self.engine, article_id, enrichment)
+                log.warning("article %d not enriched: %s", doc.id, enrichment.error)
+            save_enrichment(self.engine, doc.id, enrichment)
 
     def assign_stories(self, ids: list[int]) -> None:
         """Assign stored articles to stories, after replaying what other workers assigned since our last look."""
         now = _utcnow()
         with story_assignment_lock(self.engine):
+            # Assigned by a run that died before finishing them: the refresh of their stories may not have run.
+            stale = store_articles.stories_of_unfinished(self.engine, ids)
             if self._clusterer is None:
                 self._clusterer = store_stories.load_clusterer(self.engine, now)
             else:
@@ -93,6 +139,8 @@ class Pipeline:
                         self.engine, self._synced_seq):
                     self._clusterer.restore(item, story_id, duplicate_of)
             store_stories.assign_articles(self.engine, self._clusterer, ids, now)
+            for story_id in sorted(stale):
+                store_stories.refresh_story(self.engine, story_id, now)
             self._synced_seq = store_stories.latest_story_seq(self.engine)
 
     def close(self) -> None:

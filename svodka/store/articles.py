@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,8 +78,15 @@ def pending_items(engine: Engine, *, now: datetime, after_id: int = 0, limit: in
 
 
 def mark_item_done(engine: Engine, item_id: int, *, now: datetime, state: str = "done") -> None:
+    mark_items_done(engine, [item_id], now=now, state=state)
+
+
+def mark_items_done(engine: Engine, item_ids: list[int], *, now: datetime, state: str = "done") -> None:
+    """Close queue items in one transaction: after a crash either all of an ingested chunk is done or none is."""
+    if not item_ids:
+        return
     with engine.begin() as conn:
-        conn.execute(update(feed_items).where(feed_items.c.id == item_id).values(
+        conn.execute(update(feed_items).where(feed_items.c.id.in_(item_ids)).values(
             state=state, fetched_at=now, attempts=feed_items.c.attempts + 1, last_error=None))
 
 
@@ -152,11 +160,67 @@ def save_article(engine: Engine, article: Article, source_id: int | None, fetche
         published_at=to_utc_naive(article.published) or fetched_at,
         fetched_at=fetched_at,
         updated_at=datetime.now(UTC).replace(tzinfo=None),
+        # A new row stays invisible until every stage has run (`mark_ingested`); an update keeps its value.
+        ingested_at=None,
     )
     with engine.begin() as conn:
         upsert(conn, articles, row, key="canonical_url",
                update=[*_ARTICLE_COLUMNS, "origin", "published_at", "updated_at"])
         return conn.execute(select(articles.c.id).where(articles.c.canonical_url == canonical)).scalar_one()
+
+
+def mark_ingested(engine: Engine, article_ids: list[int], *, now: datetime) -> None:
+    """Make articles visible to readers: every pipeline stage has run on them."""
+    if not article_ids:
+        return
+    with engine.begin() as conn:
+        conn.execute(update(articles).where(articles.c.id.in_(article_ids), articles.c.ingested_at.is_(None))
+                     .values(ingested_at=now))
+
+
+def stories_of_unfinished(engine: Engine, article_ids: list[int]) -> set[int]:
+    """Stories of the given articles that were assigned but never marked ingested: a run died between the two,
+    maybe before the story's counters were refreshed."""
+    if not article_ids:
+        return set()
+    with engine.connect() as conn:
+        return set(conn.execute(select(articles.c.story_id).where(
+            articles.c.id.in_(article_ids), articles.c.ingested_at.is_(None), articles.c.story_id.is_not(None))
+            .distinct()).scalars())
+
+
+@dataclass
+class IncompleteArticle:
+    """A stored article whose later stages did not all run (the process died in between), with what they need."""
+
+    id: int
+    title: str | None
+    text: str
+    lead: str | None
+    section: str | None
+    enriched: bool
+    feed_categories: list[str] = field(default_factory=list)
+
+
+def incomplete_articles(engine: Engine, *, after_id: int = 0, stored_before: datetime | None = None,
+                        limit: int = 100) -> list[IncompleteArticle]:
+    """Articles still without ingested_at, by id after `after_id`, optionally only those last saved before
+    `stored_before` (younger ones may be in another worker's hands right now). Feed categories come from their
+    queue items."""
+    query = (select(articles.c.id, articles.c.url, articles.c.canonical_url, articles.c.title, articles.c.text,
+                    articles.c.lead, articles.c.section, articles.c.enriched_at)
+             .where(articles.c.ingested_at.is_(None), articles.c.id > after_id).order_by(articles.c.id).limit(limit))
+    if stored_before is not None:
+        query = query.where(articles.c.updated_at < stored_before)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+        urls = {u for r in rows for u in (r.url, r.canonical_url)}
+        categories = dict(conn.execute(select(feed_items.c.url, feed_items.c.categories)
+                                       .where(feed_items.c.url.in_(urls))).all()) if urls else {}
+    return [IncompleteArticle(id=r.id, title=r.title, text=r.text or "", lead=r.lead, section=r.section,
+                              enriched=r.enriched_at is not None,
+                              feed_categories=list(categories.get(r.canonical_url) or categories.get(r.url) or []))
+            for r in rows]
 
 
 def article_id_by_url(engine: Engine, url: str) -> int | None:

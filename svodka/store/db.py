@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -16,26 +17,46 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    # WAL lets the web server read while the crawler writes; busy_timeout rides out short write locks.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+# How long an SQLite writer waits for another one's lock before failing with "database is locked".
+BUSY_TIMEOUT = 30.0
 
 
-def make_engine(database_url: str) -> Engine:
-    """Create an engine; for SQLite, create the file's folder and switch on WAL."""
+def _sqlite_pragmas(busy_timeout: float) -> Callable[..., None]:
+    def apply(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        # WAL lets the web server read while the crawler writes; busy_timeout rides out short write locks.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    return apply
+
+
+def make_engine(database_url: str, *, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
+    """Create an engine; for SQLite, create the file's folder, switch on WAL and wait `busy_timeout` seconds for
+    another writer's lock."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def describe_store_error(error: BaseException) -> str:
+    """What went wrong with the database, in words an operator acts on: full disk, a lock held too long, or the
+    driver's own message."""
+    message = str(getattr(error, "orig", None) or error).strip()
+    lowered = message.lower()
+    if "full" in lowered or "no space" in lowered:
+        return f"the database or its disk is full ({message}): free space, nothing was lost"
+    if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
+        return f"the database is locked by another writer for longer than the busy timeout ({message})"
+    return message
 
 
 def _alembic_config() -> Config:

@@ -22,6 +22,11 @@ from svodka.store.schema import article_entities, articles, entities, feed_items
 log = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 100
+# Readers see an article only once every ingest stage has run on it (see migration 0006); half-ingested ones,
+# in flight or left by a crash, stay hidden until `Pipeline.ingest` or `Pipeline.resume_incomplete` finishes them.
+VISIBLE = articles.c.ingested_at.is_not(None)
+# How many in-flight (not yet visible) article ids a count looks at to subtract them; normally a handful.
+PENDING_SCAN = 2000
 MAX_PAGE = 10_000
 # How many of an entity's newest articles (by id) a tag page sorts by date.
 TAG_WINDOW = 600
@@ -179,6 +184,9 @@ class SourceInfo:
     last_error: str | None
     error_count: int
     consecutive_errors: int
+    # When the feed is polled next (pushed back by the error backoff) and its usual interval in seconds.
+    next_poll_at: datetime | None = None
+    poll_interval: int | None = None
 
 
 @dataclass
@@ -226,6 +234,19 @@ def _card(row: Row[Any]) -> ArticleCard:
     )
 
 
+def _without_pending(conn: Connection, count_stmt: Select[Any], article_id: Any) -> Select[Any]:
+    """`count_stmt` minus the rows of articles still in flight (`article_id` is the counted rows' article id).
+
+    The in-flight ones are a handful found through the ingested_at index, so the count keeps its index-only plan
+    instead of reading every counted article's row to check it.
+    """
+    pending = list(conn.execute(select(articles.c.id).where(articles.c.ingested_at.is_(None))
+                                .limit(PENDING_SCAN)).scalars())
+    if not pending:
+        return count_stmt
+    return select(count_stmt.scalar_subquery() - count_stmt.where(article_id.in_(pending)).scalar_subquery())
+
+
 def _paged(conn: Connection, stmt: Select[Any], count_stmt: Select[Any], page: int, per_page: int) -> Page:
     page, per_page = clamp_page(page, per_page)
     total = int(conn.execute(count_stmt).scalar_one())
@@ -246,9 +267,9 @@ def latest_articles(engine: Engine, page: int = 1, per_page: int = 20, *, catego
     if source_ids is not None:
         conditions.append(articles.c.source_id.in_(source_ids))
     where = and_(True, *conditions)
-    stmt = _card_select().where(where).order_by(articles.c.published_at.desc(), articles.c.id.desc())
-    count_stmt = select(func.count()).select_from(articles).where(where)
+    stmt = _card_select().where(where, VISIBLE).order_by(articles.c.published_at.desc(), articles.c.id.desc())
     with engine.connect() as conn:
+        count_stmt = _without_pending(conn, select(func.count()).select_from(articles).where(where), articles.c.id)
         return _paged(conn, stmt, count_stmt, page, per_page)
 
 
@@ -288,9 +309,9 @@ _ARTICLE_TAGS = (
 )
 _ARTICLE_ROW = (select(*_CARD_COLUMNS, articles.c.authors, articles.c.image, articles.c.credits, articles.c.blocks,
                        articles.c.text, articles.c.figures)
-                .select_from(_WITH_SOURCE).where(articles.c.id == bindparam("article_id")))
+                .select_from(_WITH_SOURCE).where(articles.c.id == bindparam("article_id"), VISIBLE))
 _OTHER_OUTLETS = (_card_select().where(articles.c.story_id == bindparam("story_id"),
-                                       articles.c.id != bindparam("article_id"))
+                                       articles.c.id != bindparam("article_id"), VISIBLE)
                   .order_by(articles.c.published_at).limit(50))
 
 
@@ -469,7 +490,7 @@ def categories(engine: Engine) -> list[tuple[str, int]]:
     if cached is not None and time.monotonic() - cached[0] < CATEGORIES_TTL:
         return cached[1]
     with engine.connect() as conn:
-        rows = conn.execute(select(articles.c.category, func.count()).where(articles.c.category.is_not(None))
+        rows = conn.execute(select(articles.c.category, func.count()).where(articles.c.category.is_not(None), VISIBLE)
                             .group_by(articles.c.category).order_by(func.count().desc())).all()
     value = [(r[0], int(r[1])) for r in rows]
     _CATEGORIES[key] = (time.monotonic(), value)
@@ -496,7 +517,7 @@ def get_story(engine: Engine, story_id: int) -> StoryPage | None:
         cards = _story_cards(conn, [story_id])
         if not cards:
             return None
-        rows = conn.execute(_card_select().where(articles.c.story_id == story_id)
+        rows = conn.execute(_card_select().where(articles.c.story_id == story_id, VISIBLE)
                             .order_by(articles.c.published_at, articles.c.id).limit(500)).all()
     members = [_card(r) for r in rows]
     by_id = {c.id: c for c in members}
@@ -544,7 +565,7 @@ def _stories_sharing_entities(engine: Engine, article_id: int, limit: int) -> li
     with engine.connect() as conn:
         return list(conn.execute(
             select(articles.c.story_id)
-            .where(articles.c.id.in_(select(neighbours.c.article_id)), articles.c.story_id.is_not(None))
+            .where(articles.c.id.in_(select(neighbours.c.article_id)), articles.c.story_id.is_not(None), VISIBLE)
             .group_by(articles.c.story_id).order_by(func.count().desc(), articles.c.story_id.desc()).limit(limit)
         ).scalars())
 
@@ -559,19 +580,20 @@ def get_tag(engine: Engine, slug: str, page: int = 1, per_page: int = 20, days: 
         if entity is None:
             return None
         own_articles = select(article_entities.c.article_id).where(article_entities.c.entity_id == entity.id)
-        count = select(func.count()).select_from(article_entities).where(article_entities.c.entity_id == entity.id)
+        count = _without_pending(conn, select(func.count()).select_from(article_entities)
+                                 .where(article_entities.c.entity_id == entity.id), article_entities.c.article_id)
         page, per_page = clamp_page(page, per_page)
         # Only the entity's newest articles by id are sorted by date: ids follow ingestion, so the newest by date
         # are among them, and a tag with 50k articles costs what one with 50 does.
         window = own_articles.order_by(article_entities.c.article_id.desc()).limit(page * per_page + TAG_WINDOW)
-        stmt = (_card_select().where(articles.c.id.in_(window))
+        stmt = (_card_select().where(articles.c.id.in_(window), VISIBLE)
                 .order_by(articles.c.published_at.desc(), articles.c.id.desc()))
         listing = _paged(conn, stmt, count, page, per_page)
         if page == 1:
             last_seen = listing.items[0].published_at if listing.items else None
         else:
             last_seen = conn.execute(select(func.max(articles.c.published_at))
-                                     .where(articles.c.id.in_(window))).scalar_one()
+                                     .where(articles.c.id.in_(window), VISIBLE)).scalar_one()
         mentions: list[DayCount] = []
         if last_seen is not None:
             since = (last_seen - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -584,7 +606,8 @@ def get_tag(engine: Engine, slug: str, page: int = 1, per_page: int = 20, days: 
                 # site's volume over `days`, not the entity's fame.
                 mentioned = (select(literal(1)).where(article_entities.c.article_id == articles.c.id,
                                                       article_entities.c.entity_id == entity.id).exists())
-            per_day = dict(conn.execute(select(day, func.count()).where(articles.c.published_at >= since, mentioned)
+            per_day = dict(conn.execute(select(day, func.count()).where(articles.c.published_at >= since, mentioned,
+                                                                        VISIBLE)
                                         .group_by(day)).all())
             mentions = [DayCount(day=(since + timedelta(days=i)).date().isoformat(),
                                  count=int(per_day.get((since + timedelta(days=i)).date().isoformat(), 0)))
@@ -598,7 +621,8 @@ def get_tag(engine: Engine, slug: str, page: int = 1, per_page: int = 20, days: 
             .group_by(entities.c.id).order_by(func.count().desc(), entities.c.name).limit(10)
         ).all()
         story_ids = list(conn.execute(
-            select(articles.c.story_id).where(articles.c.id.in_(recent.limit(60)), articles.c.story_id.is_not(None))
+            select(articles.c.story_id).where(articles.c.id.in_(recent.limit(60)), articles.c.story_id.is_not(None),
+                                              VISIBLE)
             .group_by(articles.c.story_id).order_by(func.max(articles.c.published_at).desc()).limit(6)
         ).scalars())
         story_list = _story_cards(conn, list(story_ids))
@@ -636,6 +660,7 @@ def _source(row: Row[Any]) -> SourceInfo:
         category=row.category, active=bool(row.active), last_polled_at=row.last_polled_at,
         last_success_at=row.last_success_at, last_status=row.last_status, last_error=row.last_error,
         error_count=row.error_count or 0, consecutive_errors=row.consecutive_errors or 0,
+        next_poll_at=row.next_poll_at, poll_interval=row.poll_interval,
     )
 
 
@@ -662,8 +687,9 @@ def get_source(engine: Engine, slug: str, page: int = 1, per_page: int = 20) -> 
 
 
 def article_count(engine: Engine) -> int:
+    """Articles readers can see (in-flight ones are not counted)."""
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(articles)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(articles).where(VISIBLE)).scalar_one())
 
 
 def source_errors(engine: Engine) -> list[tuple[str, int]]:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData(
@@ -123,8 +124,9 @@ articles = Table(
     Column("duplicate_of", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
     # Assignment order (taken under the story-assignment lock): workers replay each other's decisions by it.
     Column("story_seq", BigInteger),
-    # Set when every stage has run; readers only see articles that have it (migration 0006).
-    Column("ingested_at", DateTime),
+    # Set when every stage has run; readers only see articles that have it (migration 0006). The pipeline writes
+    # NULL on purpose; rows inserted any other way (fixtures, benchmark builds) default to visible.
+    Column("ingested_at", DateTime, server_default=text("'1970-01-01 00:00:00'")),
     Index("ix_articles_published_at", "published_at"),
     Index("ix_articles_story_seq", "story_seq"),
     Index("ix_articles_source_id", "source_id"),
