@@ -50,6 +50,28 @@ def _baseline_predictions(test_documents: list) -> list[str]:  # type: ignore[ty
     return [str(label) for label in model.predict([f"{d.title} {d.text}" for d in test_documents])]
 
 
+def confusion_table(gold: list[str], predicted: list[str], title: str) -> Table:
+    """A rich table: rows are gold labels, columns predicted labels, then precision, recall and F1 per class."""
+    labels = sorted(set(gold) | set(predicted))
+    counts = Counter(zip(gold, predicted, strict=True))
+    table = Table(title=title)
+    table.add_column("gold \\ predicted")
+    for label in labels:
+        table.add_column(label[:7], justify="right")
+    for column in ("precision", "recall", "F1"):
+        table.add_column(column, justify="right")
+    for label in labels:
+        true_positive = counts[(label, label)]
+        predicted_total = sum(counts[(other, label)] for other in labels)
+        gold_total = sum(counts[(label, other)] for other in labels)
+        precision = true_positive / max(predicted_total, 1)
+        recall = true_positive / max(gold_total, 1)
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        table.add_row(label, *(str(counts[(label, other)] or "·") for other in labels),
+                      f"{precision:.2f}", f"{recall:.2f}", f"{f1:.2f}")
+    return table
+
+
 def bench_category(with_baseline: bool = True, console: Console | None = None) -> list[CategoryResult]:
     """Accuracy and per-class recall of the shipped model on `evaluation_documents()`, beside the baseline."""
     from svodka.enrich.category import classify_many
@@ -84,6 +106,7 @@ def bench_category(with_baseline: bool = True, console: Console | None = None) -
                       *(f"{result.recall[label][0]}/{result.recall[label][1]}" for label in labels),
                       f"{result.docs_per_second:,.0f}")
     console.print(table)
+    console.print(confusion_table(gold, predicted, f"Confusion and per-class F1 of {results[0].name}"))
     if with_baseline:
         console.print(f"ratio accuracy ours/baseline: {results[0].accuracy / max(results[-1].accuracy, 1e-9):.2f}")
     console.print("reproduce: .venv/bin/svodka bench category")

@@ -10,6 +10,7 @@ Examples: "$10 млрд", "1,7 млрд долларов", "2,5 трлн тен�
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -94,6 +95,8 @@ _TARGET_WORD = re.compile(r"(?<![а-яё])(?:к|до)(?![а-яё])", re.IGNORECA
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 # Figures are read from the first 60k characters (a long article has 20k): a longer text is a dump, not a story.
 MAX_CHARS = 60_000
+# A real sentence is shorter than this; longer runs (tables flattened to text, dumps) are read in pieces.
+MAX_SENTENCE_CHARS = 1_000
 _lock = threading.Lock()
 
 
@@ -242,9 +245,20 @@ def _parsers() -> list[tuple[str, Any]]:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, stop) of each sentence; a run-on "sentence" longer than MAX_SENTENCE_CHARS is cut at spaces, since
+    parsing one costs more than linear time in its length."""
     from razdel import sentenize
 
-    return [(s.start, s.stop) for s in sentenize(text)]
+    spans: list[tuple[int, int]] = []
+    for sentence in sentenize(text):
+        start = sentence.start
+        while sentence.stop - start > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS)
+            cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+            spans.append((start, cut))
+            start = cut
+        spans.append((start, sentence.stop))
+    return spans
 
 
 def _collapse_groups(sentence: str) -> tuple[str, list[int]]:
@@ -364,6 +378,7 @@ def _sentence_currency(sentence: str) -> str | None:
 def _extract_sentence(sentence: str) -> list[tuple[FigureKind, int, int, float | None, str | None]]:
     collapsed, positions = _collapse_groups(sentence)
     money_sentence = bool(_MONEY_CONTEXT.search(sentence))
+    sentence_currency: list[str | None] = []  # looked up once, on the first bare amount
     taken: list[tuple[int, int]] = []
     found: list[tuple[FigureKind, int, int, float | None, str | None]] = []
     for kind, parser in _parsers():
@@ -378,14 +393,16 @@ def _extract_sentence(sentence: str) -> list[tuple[FigureKind, int, int, float |
             if any(start < end and begin < stop for begin, end in taken):
                 continue
             interpreted = _interpret(kind, match.tokens)
-            if interpreted is None:
-                continue
+            if interpreted is None or interpreted[0] is not None and not math.isfinite(interpreted[0]):
+                continue  # a 400-digit "amount" is junk, and infinity is no JSON number
             if stop == len(collapsed) and collapsed[stop - 1] == "." and stop - 1 > start:
                 stop -= 1  # the full stop of the sentence, not of "млрд."
             taken.append((start, stop))
             value, unit = interpreted
             if kind == "bare_amount":
-                kind, unit = "money", _sentence_currency(sentence)
+                if not sentence_currency:
+                    sentence_currency.append(_sentence_currency(sentence))
+                kind, unit = "money", sentence_currency[0]
             found.append((kind, positions[start], positions[stop - 1] + 1, value, unit))  # type: ignore[arg-type]
     return found
 
