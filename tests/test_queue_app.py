@@ -107,7 +107,7 @@ def test_deferring_respects_queueing_locks_and_shows_in_stats(postgres_server) -
 def test_stalled_jobs_are_requeued_or_dropped_when_queued_again(postgres_server) -> None:  # type: ignore[no-untyped-def]
     """A job left "doing" by a dead worker runs again; if its work was queued again meanwhile, it is dropped
     (retrying it would clash with the waiting twin's queueing lock, and leaving it would hold its lock forever)."""
-    from svodka.queue.worker import recover_stalled_jobs
+    from svodka.queue.sweep import retry_stalled_jobs
 
     url = postgres_server.create_database("queue_stalled")
     engine = open_database(url)
@@ -126,7 +126,7 @@ def test_stalled_jobs_are_requeued_or_dropped_when_queued_again(postgres_server)
             as_dead_workers_job(1)
             as_dead_workers_job(2)
             requeued_twin = await defer_page(app, 2)  # a poll queued item 2 again while its job hung
-            recovered = await recover_stalled_jobs(app, stalled_after=30)
+            recovered = await retry_stalled_jobs(app, stalled_after=30)
         return recovered, requeued_twin
 
     recovered, requeued_twin = asyncio.run(scenario())
@@ -136,6 +136,38 @@ def test_stalled_jobs_are_requeued_or_dropped_when_queued_again(postgres_server)
         jobs = conn.execute(text("SELECT queueing_lock, status::text, attempts FROM procrastinate_jobs "
                                  "ORDER BY id")).all()
     assert [tuple(j) for j in jobs] == [("page-1", "todo", 1), ("page-2", "todo", 0)]
+
+
+@pytest.mark.postgres
+def test_stranded_items_are_those_waiting_without_any_job(postgres_server) -> None:  # type: ignore[no-untyped-def]
+    """Items a dead poll recorded without queueing their page jobs are found; items with a waiting, running or
+    failed job, finished items and items younger than the grace period are not."""
+    from datetime import timedelta
+
+    from svodka.queue.sweep import STRANDED_AFTER, stranded_item_ids
+
+    url = postgres_server.create_database("queue_stranded")
+    engine = open_database(url)
+    ensure_queue_schema(engine)
+    source, _ = add_source(engine, "https://example.kz/rss.xml", name="Example", now=NOW)
+    enqueue_entries(engine, source.id, [FeedEntry(url=f"https://example.kz/news/{n}") for n in range(1, 7)], now=NOW)
+    later = NOW + STRANDED_AFTER + timedelta(seconds=1)
+    young = NOW + STRANDED_AFTER - timedelta(seconds=1)
+
+    async def queue_jobs() -> None:
+        app = build_app(url)
+        async with app.open_async():
+            for item_id in (1, 2, 3):
+                await defer_page(app, item_id)
+
+    asyncio.run(queue_jobs())
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing' WHERE lock = 'item-2'"))
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'failed' WHERE lock = 'item-3'"))
+        conn.execute(text("UPDATE feed_items SET state = 'done' WHERE id = 4"))
+        conn.execute(text("UPDATE feed_items SET state = 'retry' WHERE id = 6"))
+    assert stranded_item_ids(engine, later) == [5, 6]
+    assert stranded_item_ids(engine, young) == []
 
 
 def test_recompute_rankings_hook_rescores_recent_stories(backend_url: str) -> None:

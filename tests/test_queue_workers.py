@@ -169,6 +169,34 @@ def test_kill_9_mid_batch_keeps_the_same_stories(killed_run: Engine, single_proc
     _assert_same_stories(killed_run, single_process_run)
 
 
+def test_items_a_dead_poll_left_without_jobs_are_swept_in(postgres_server, site, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A poll that recorded the feed's items and died before queueing their page jobs: the periodic sweep gives
+    every stranded item a job, and a worker ingests them all."""
+    from svodka.crawl import Crawler
+    from svodka.fetch.client import Fetcher
+    from svodka.pipeline import Pipeline
+    from svodka.store.sources import list_sources
+
+    url, engine = _fresh(postgres_server, "queue_stranded_items")
+    add_replay_sources(engine, _feeds(site))
+    settings = replay_settings(url)
+
+    async def poll_without_jobs() -> int:
+        async with Fetcher(settings) as fetcher:
+            crawler = Crawler(engine, settings, Pipeline(engine, settings), fetcher)
+            return await crawler.poll_source(list_sources(engine)[0])
+
+    assert asyncio.run(poll_without_jobs()) == ARTICLES
+    with engine.begin() as conn:  # recorded long enough ago to count as stranded, not as a poll still queueing
+        conn.execute(text("UPDATE feed_items SET discovered_at = discovered_at - interval '1 hour'"))
+    workers = start_workers(url, 1, concurrency=4, log_dir=tmp_path)
+    try:
+        wait_until_drained(engine, timeout=300)
+    finally:
+        stop_workers(workers)
+    _assert_complete(engine)
+
+
 def test_failed_pages_are_retried_by_the_queue_or_given_up(postgres_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A 503 page is retried with backoff and stored on the second try; a 404 page is given up at once."""
     from queue_site import build_articles, render_feed, render_page

@@ -174,10 +174,53 @@ class RunResult:
     postgres_cpu: float = 0.0
     replay_cpu: float = 0.0
     load: float = 0.0
+    stories: int = 0
+    kills: int = 0
 
     @property
     def rate(self) -> float:
         return self.stored / self.seconds if self.seconds else 0.0
+
+    @property
+    def cores(self) -> float:
+        """CPU cores the run kept busy on average (workers + PostgreSQL + replay)."""
+        cpu = self.worker_cpu + self.postgres_cpu + self.replay_cpu
+        return cpu / self.seconds if self.seconds and self.worker_cpu else 0.0
+
+
+@dataclass
+class FinalState:
+    """What every run must end with, whatever the number of workers: the articles and their grouping in stories."""
+
+    articles: dict[str, str | None]
+    stories: set[frozenset[str]]
+
+    @classmethod
+    def of(cls, engine: Engine) -> FinalState:
+        return cls(stored_state(engine), story_partition(engine))
+
+    def differences(self, reference: FinalState) -> str:
+        """"" when equal, else what differs, for the note column."""
+        if self.articles != reference.articles:
+            return f"DIFFERENT articles ({len(self.articles)} vs {len(reference.articles)})!"
+        if self.stories != reference.stories:
+            return (f"same articles; stories {len(self.stories)} vs {len(reference.stories)}, pair agreement "
+                    f"{pair_agreement(self.stories, reference.stories):.3f}")
+        return ""
+
+
+def _same_story_pairs(stories: set[frozenset[str]]) -> set[tuple[str, str]]:
+    return {(a, b) for story in stories for a in story for b in story if a < b}
+
+
+def pair_agreement(first: set[frozenset[str]], second: set[frozenset[str]]) -> float:
+    """F1 of "these two articles are in one story" between two groupings of the same articles (1.0: identical).
+
+    Online clustering depends on arrival order, which parallel workers do not fix, so runs agree closely, not
+    exactly; this says how closely.
+    """
+    a, b = _same_story_pairs(first), _same_story_pairs(second)
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
 
 
 def _proc_stat(pid: int) -> list[str] | None:
@@ -212,7 +255,7 @@ def postgres_pids(data_dir: Path) -> list[int]:
     return [postmaster, *children]
 
 
-def _sqlite_run(database_url: str, feeds: list[tuple[str, str, str, str]]) -> RunResult:
+def _sqlite_run(database_url: str, feeds: list[tuple[str, str, str, str]]) -> tuple[RunResult, FinalState]:
     from svodka.crawl import Crawler
     from svodka.fetch.client import Fetcher
     from svodka.pipeline import Pipeline
@@ -231,15 +274,15 @@ def _sqlite_run(database_url: str, feeds: list[tuple[str, str, str, str]]) -> Ru
     asyncio.run(crawl())
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_before  # the crawl and the replay server share this process
-    with engine.connect() as conn:
-        stored = conn.execute(text("SELECT count(*) FROM articles")).scalar_one()
-    return RunResult("SQLite, 1 process (crawl_once)", 1, stored, seconds, "CPU includes the replay server",
-                     worker_cpu=cpu, load=load)
+    state = FinalState.of(engine)
+    engine.dispose()
+    return RunResult("SQLite, 1 process (crawl_once)", 1, len(state.articles), seconds,
+                     "CPU includes the replay server", worker_cpu=cpu, load=load, stories=len(state.stories)), state
 
 
 def _workers_run(database_url: str, feeds: list[tuple[str, str, str, str]], count: int, concurrency: int,
                  log_dir: Path, *, expected: int, kills: int = 0,
-                 pg_data: Path | None = None) -> tuple[RunResult, dict[str, str | None]]:
+                 pg_data: Path | None = None) -> tuple[RunResult, FinalState]:
     from svodka.queue.app import ensure_queue_schema
     from svodka.store.db import open_database
 
@@ -277,9 +320,10 @@ def _workers_run(database_url: str, feeds: list[tuple[str, str, str, str]], coun
         stop_workers(processes)
     label = f"PostgreSQL, {count} worker{'s' if count > 1 else ''}"
     note = f"{killed} × kill -9 mid-batch" if kills else ""
-    state = stored_state(engine)
+    state = FinalState.of(engine)
     engine.dispose()
-    return RunResult(label, count, stored, seconds, note, cpu, pg_cpu, own_cpu, load), state
+    return RunResult(label, count, stored, seconds, note, cpu, pg_cpu, own_cpu, load, len(state.stories),
+                     killed), state
 
 
 def lock_throughput(database_url: str, seconds: float = 2.0) -> float:
@@ -297,9 +341,9 @@ def lock_throughput(database_url: str, seconds: float = 2.0) -> float:
     return count / elapsed
 
 
-def assignment_throughput(database_url: str) -> tuple[int, float]:
-    """Assign the articles of a finished run to stories again, one at a time in arrival order, as the page jobs do
-    (each holds the story-assignment lock for its one article): returns (articles, articles per second).
+def assignment_throughput(database_url: str, batch: int = 1) -> tuple[int, float]:
+    """Assign the articles of a finished run to stories again in arrival order, `batch` articles per hold of the
+    story-assignment lock (a worker's ingest batch): returns (articles, articles per second).
 
     Assignment is the one serialised step, so this rate is the ceiling of ingest however many workers run. The
     run's stories are deleted first (its database is not compared afterwards).
@@ -314,11 +358,19 @@ def assignment_throughput(database_url: str) -> tuple[int, float]:
         ids = list(conn.execute(select(schema.articles.c.id).order_by(schema.articles.c.id)).scalars())
     pipeline = Pipeline(engine, replay_settings(database_url), enrich=False)
     started = time.perf_counter()
-    for article_id in ids:
-        pipeline.assign_stories([article_id])
+    for start in range(0, len(ids), batch):
+        pipeline.assign_stories(ids[start: start + batch])
     elapsed = time.perf_counter() - started
     engine.dispose()
     return len(ids), len(ids) / elapsed if elapsed else 0.0
+
+
+def _checked(result: RunResult, state: FinalState, reference: FinalState) -> RunResult:
+    """The run with a note saying whether it ended in the reference state (articles, stories)."""
+    difference = state.differences(reference)
+    verdict = difference or "same articles and stories as SQLite"
+    result.note = "; ".join(n for n in (result.note, verdict) if n)
+    return result
 
 
 def _per_article_ms(cpu: float, result: RunResult) -> str:
@@ -326,21 +378,23 @@ def _per_article_ms(cpu: float, result: RunResult) -> str:
 
 
 def print_results(console: Console, results: list[RunResult], *, concurrency: int, lock_rate: float,
-                  command: str, assign_rate: float | None = None) -> None:
+                  command: str, assign_rates: dict[int, float] | None = None) -> None:
     """The table, the scaling verdict and where the CPU goes, then the command that reproduces it."""
     one = next((r for r in results if r.processes == 1 and r.label.startswith("PostgreSQL")), None)
-    table = Table("run", "articles", "seconds", "articles/s", "× one worker", "CPU ms/article: workers",
-                  "postgres", "replay", "load", "note",
+    table = Table("run", "articles", "stories", "seconds", "articles/s", "× one worker", "CPU ms/article: workers",
+                  "postgres", "replay", "cores busy", "load", "note",
                   title=f"Ingest throughput (concurrency {concurrency} per worker; best of the repeats)")
     for r in results:
         ratio = f"{r.rate / one.rate:.2f}" if one and one.rate else "—"
-        table.add_row(r.label, str(r.stored), f"{r.seconds:.1f}", f"{r.rate:.1f}", ratio,
+        table.add_row(r.label, str(r.stored), str(r.stories), f"{r.seconds:.1f}", f"{r.rate:.1f}", ratio,
                       _per_article_ms(r.worker_cpu, r), _per_article_ms(r.postgres_cpu, r),
-                      _per_article_ms(r.replay_cpu, r), f"{r.load:.1f}", r.note)
+                      _per_article_ms(r.replay_cpu, r), f"{r.cores:.2f}" if r.cores else "—", f"{r.load:.1f}",
+                      r.note)
     console.print(table)
-    two = next((r for r in results if r.processes == 2 and r.label.startswith("PostgreSQL") and not r.note), None)
+    two = next((r for r in results if r.processes == 2 and r.label.startswith("PostgreSQL") and not r.kills), None)
     if one and two and one.rate:
-        console.print(f"2 workers / 1 worker: {two.rate / one.rate:.2f}× (issue 6 asks ≥ 1.7×)")
+        console.print(f"2 workers / 1 worker: {two.rate / one.rate:.2f}× (issue 6 asks ≥ 1.7×); cores kept busy "
+                      f"{one.cores:.2f} → {two.cores:.2f}")
     if one and one.stored and one.worker_cpu:
         cpu_ms = 1000 * (one.worker_cpu + one.postgres_cpu + one.replay_cpu) / one.stored
         cores = os.cpu_count() or 1
@@ -350,10 +404,9 @@ def print_results(console: Console, results: list[RunResult], *, concurrency: in
                       "other users)")
     console.print(f"story_assignment_lock: {lock_rate:.0f} acquisitions/s (one process, empty body): the ceiling "
                   "of serialised story assignment before its own work")
-    if assign_rate is not None:
-        console.print(f"story assignment under the lock: {assign_rate:.1f} articles/s, one article per lock as the "
-                      "page jobs do (a 1-worker run's articles assigned again): the ceiling of ingest with any "
-                      "number of workers")
+    for batch, rate in (assign_rates or {}).items():
+        console.print(f"story assignment under the lock: {rate:.1f} articles/s with {batch} article(s) per lock "
+                      "(a 1-worker run's articles assigned again): the ceiling of ingest with any number of workers")
     console.print(f"rerun: {command}")
 
 
@@ -376,10 +429,12 @@ def run_bench(*, articles: int | None, worker_counts: list[int], concurrency: in
     with tempfile.TemporaryDirectory(prefix="svodka-bench-") as tmp, ReplayServer(corpus) as server:
         try:
             feeds = server.feeds()
-            runs = [_sqlite_run(f"sqlite:///{tmp}/bench-{n}.db", feeds) for n in range(repeat)]
+            # Every run must end in the state of the single-process run: the same articles in the same stories.
+            sqlite_runs = [_sqlite_run(f"sqlite:///{tmp}/bench-{n}.db", feeds) for n in range(repeat)]
+            reference = sqlite_runs[0][1]
+            runs = [_checked(result, state, reference) for result, state in sqlite_runs]
             results.append(max(runs, key=lambda r: r.rate))
             console.print(f"  {results[-1].label}: {', '.join(f'{r.rate:.1f}' for r in runs)} articles/s")
-            reference: dict[str, str | None] | None = None
             assign_url: str | None = None
             for count in worker_counts:
                 runs = []
@@ -388,26 +443,26 @@ def run_bench(*, articles: int | None, worker_counts: list[int], concurrency: in
                     result, state = _workers_run(url, feeds, count, concurrency, Path(tmp),
                                                  expected=len(corpus.articles), pg_data=pg.data)
                     assign_url = assign_url or url
-                    reference = reference or state
-                    if state != reference:
-                        result.note = "DIFFERENT articles!"
-                    runs.append(result)
+                    runs.append(_checked(result, state, reference))
                 results.append(max(runs, key=lambda r: r.rate))
                 console.print(f"  {result.label}: {', '.join(f'{r.rate:.1f}' for r in runs)} articles/s")
             if kills:
                 result, state = _workers_run(pg.create_database("bench_kill"), feeds, 2, concurrency, Path(tmp),
                                              expected=len(corpus.articles), kills=kills)
-                if reference is not None:
-                    same = state == reference
-                    result.note += "; same articles as uninterrupted run" if same else "; DIFFERENT articles!"
-                results.append(result)
+                results.append(_checked(result, state, reference))
             lock_url = pg.create_database("bench_lock")
             lock_rate = lock_throughput(lock_url)
-            assign_rate = assignment_throughput(assign_url)[1] if assign_url else None
+            assign_rates = {}
+            if assign_url:
+                for batch in sorted({1, concurrency}):
+                    assign_rates[batch] = assignment_throughput(assign_url, batch)[1]
         finally:
             pg.stop()
     command = (f"svodka bench workers --articles {articles or 0} --workers {','.join(map(str, worker_counts))} "
                f"--concurrency {concurrency} --kills {kills} --repeat {repeat}")
     print_results(console, results, concurrency=concurrency, lock_rate=lock_rate, command=command,
-                  assign_rate=assign_rate)
+                  assign_rates=assign_rates)
+    wrong = [r.label for r in results if "DIFFERENT articles" in r.note]
+    if wrong:
+        raise RuntimeError(f"runs that did not store exactly the articles of the single-process run: {wrong}")
     return results

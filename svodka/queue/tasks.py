@@ -1,7 +1,8 @@
 """The ingest stages as idempotent procrastinate tasks: poll a feed, fetch a page, schedule due feeds, rankings.
 
 Every task can run twice without harm: items are keyed by URL, articles are upserted by canonical URL, and a page
-task first checks whether its item is already done. Tasks find the worker's engine, crawler and pipeline in
+task first checks whether its item is already done. Page tasks hand their pages to the worker's `IngestBatcher`, so
+the pages of all running jobs are ingested together. Tasks find the worker's engine, crawler and pipeline in
 `context.additional_context["ingest"]` (an `IngestContext`, set by `svodka.queue.worker`).
 """
 
@@ -17,7 +18,9 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import Engine
 
 from svodka.crawl import Crawler
-from svodka.pipeline import Pipeline
+from svodka.pipeline import PageToIngest, Pipeline
+from svodka.queue.batching import IngestBatcher
+from svodka.queue.sweep import retry_stalled_jobs, stranded_item_ids
 from svodka.settings import Settings
 from svodka.store import articles as store_articles
 from svodka.store import sources as store_sources
@@ -30,6 +33,8 @@ NAMESPACE = "svodka"
 POLL_FEED = f"{NAMESPACE}:poll_feed"
 FETCH_PAGE = f"{NAMESPACE}:fetch_page"
 
+# Jobs with a higher priority are fetched first; page and poll jobs have 0.
+SWEEP_PRIORITY = 100
 # A failed page is retried by the queue with exponential backoff (4, 16, 64 s…); Crawler gives up after 3 attempts.
 PAGE_RETRY = RetryStrategy(max_attempts=5, exponential_wait=4)
 FEED_RETRY = RetryStrategy(max_attempts=3, exponential_wait=4)
@@ -41,12 +46,26 @@ class PageRetryLater(Exception):
 
 @dataclass
 class IngestContext:
-    """What the tasks of one worker process share: one engine, one HTTP client, one pipeline."""
+    """What the tasks of one worker process share: one engine, one HTTP client, one pipeline, one batcher."""
 
     engine: Engine
     settings: Settings
     crawler: Crawler
     pipeline: Pipeline
+    batcher: IngestBatcher
+    # A worker silent this long is taken for dead by the sweep, and its running jobs are queued again.
+    stalled_after: float = 30.0
+
+
+def ingest_and_close_items(engine: Engine, pipeline: Pipeline, pages: list[PageToIngest]) -> list[int]:
+    """Ingest a batch of pages, then mark their queue items done (one statement); returns the article ids.
+
+    A crash between the two only means the pages are ingested again: an upsert by canonical URL.
+    """
+    ids = pipeline.ingest(pages)
+    store_articles.mark_items_done(engine, [p.queue_item_id for p in pages if p.queue_item_id is not None],
+                                   now=_utcnow())
+    return ids
 
 
 def _ingest(context: JobContext) -> IngestContext:
@@ -133,15 +152,25 @@ async def fetch_page(context: JobContext, item_id: int) -> str:
         if state == "retry":
             raise PageRetryLater(item.url)
         return state
-    # A crash between ingest and mark_item_done only means the page is ingested again: an upsert by canonical URL.
-    await asyncio.to_thread(ingest.pipeline.ingest, [page])
-    await asyncio.to_thread(store_articles.mark_item_done, engine, item_id, now=_utcnow())
+    # Ingested together with the pages of the worker's other running jobs; returns once this one is stored.
+    await ingest.batcher.submit(page)
     return "done"
 
 
 async def schedule_due_feeds(context: JobContext, timestamp: int) -> int:
     """Every minute: queue polls of the feeds that are due."""
     return await defer_due_feeds(context.app, _ingest(context).engine)
+
+
+async def sweep_stalled_work(context: JobContext, timestamp: int) -> int:
+    """Every 5 s: re-queue the jobs of dead workers and give stranded items a page job; returns how many."""
+    ingest = _ingest(context)
+    recovered = await retry_stalled_jobs(context.app, ingest.stalled_after)
+    for item_id in await asyncio.to_thread(stranded_item_ids, ingest.engine, _utcnow()):
+        if await defer_page(context.app, item_id):
+            log.warning("queued a page job for stranded item %s", item_id)
+            recovered += 1
+    return recovered
 
 
 def recompute_rankings_hook(engine: Engine, now: datetime | None = None) -> int:
@@ -163,4 +192,8 @@ def build_blueprint() -> Blueprint:
         name="schedule_due_feeds", pass_context=True, queueing_lock="schedule_due_feeds")(schedule_due_feeds))
     blueprint.periodic(cron="*/5 * * * *")(blueprint.task(
         name="recompute_rankings", pass_context=True, queueing_lock="recompute_rankings")(recompute_rankings))
+    # Every 5 s (the 6th cron field), ahead of the page jobs so a busy queue does not delay the recovery.
+    blueprint.periodic(cron="* * * * * */5")(blueprint.task(
+        name="sweep_stalled_work", pass_context=True, queueing_lock="sweep_stalled_work",
+        priority=SWEEP_PRIORITY)(sweep_stalled_work))
     return blueprint
