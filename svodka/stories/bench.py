@@ -16,11 +16,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from svodka.stories.cluster import ClusterSettings, StoryClusterer
+from svodka.stories.cluster import ClusterSettings, Signals, StoryClusterer, decide, meaning_may_decide
 from svodka.stories.corpus import _EPOCH, bsnlp_items, event_pairs, fontanka_items, headline_pairs
 from svodka.stories.represent import ClusterItem
 
 BACKGROUND_DOCS = 3000
+WITH_MEANING = ClusterSettings(use_meaning=True)
+
+
+def _meaning_available() -> bool:
+    from svodka.stories import similarity_embedding
+
+    return similarity_embedding.available()
 STREAM_SPAN = timedelta(weeks=4)
 
 
@@ -32,6 +39,8 @@ class PairScores:
     ours: float
     baseline: float
     baseline_threshold: float
+    # Ours with the headline-meaning step switched on (None when its engine is not installed).
+    with_meaning: float | None = None
 
 
 @dataclass
@@ -61,6 +70,24 @@ class StreamScores:
     duplicates: int
     open_stories: int
     peak_rss_mb: float
+    # Headline vectors (e5) computed for open decisions, and the CPU seconds they took (inside the latencies).
+    meaning_vectors: int = 0
+    meaning_cpu_seconds: float = 0.0
+
+
+@dataclass
+class MeaningFit:
+    """Thresholds of the headline-meaning step fitted on ParaPhraser, and how they do on data they did not see."""
+
+    pairs: int
+    folds: int
+    cv_lexical: float
+    cv_meaning: float
+    meaning_join: float
+    meaning_floor: float
+    meaning_veto: float
+    event_pairs_lexical: float
+    event_pairs_meaning: float
 
 
 def f1(predicted: Sequence[bool], gold: Sequence[bool]) -> float:
@@ -107,27 +134,32 @@ def bench_event_pairs(background: list[ClusterItem]) -> PairScores:
     """F1 of "same event" on the 40 tgcontest pairs: our decision vs. the TF-IDF baseline."""
     pairs = event_pairs()
     ours = [same_story(p.first, p.second) for p in pairs]
+    meaning = [same_story(p.first, p.second, WITH_MEANING) for p in pairs] if _meaning_available() else None
     gold = [p.same for p in pairs]
     sims = _baseline_similarities(background, [(f"{p.first.title}\n{p.first.text}", f"{p.second.title}\n"
                                                  f"{p.second.text}") for p in pairs])
     base, threshold = _best_threshold(sims, gold)
-    return PairScores("tgcontest same-event pairs", len(pairs), sum(gold), f1(ours, gold), base, threshold)
+    return PairScores("tgcontest same-event pairs", len(pairs), sum(gold), f1(ours, gold), base, threshold,
+                      f1(meaning, gold) if meaning is not None else None)
 
 
 def bench_headline_pairs(background: list[ClusterItem]) -> list[PairScores]:
     """F1 on ParaPhraser headlines: "same" = class 0 or 1, "strict" = class 1."""
     pairs = headline_pairs()
     ours = []
+    meaning: list[bool] | None = [] if _meaning_available() else None
     for n, p in enumerate(pairs):
-        a = ClusterItem(id=f"a{n}", url="", title=p.first, text="", published=_EPOCH, source="a")
-        b = ClusterItem(id=f"b{n}", url="", title=p.second, text="", published=_EPOCH, source="b")
+        a, b = _headline_item(n, "a", p.first), _headline_item(n, "b", p.second)
         ours.append(same_story(a, b))
+        if meaning is not None:
+            meaning.append(same_story(a, b, WITH_MEANING))
     sims = _baseline_similarities(background, [(p.first, p.second) for p in pairs])
     results = []
     for name, gold in (("paraphraser headlines, same (class ≥ 0)", [p.label >= 0 for p in pairs]),
                        ("paraphraser headlines, strict (class 1)", [p.label == 1 for p in pairs])):
         base, threshold = _best_threshold(sims, gold)
-        results.append(PairScores(name, len(pairs), sum(gold), f1(ours, gold), base, threshold))
+        results.append(PairScores(name, len(pairs), sum(gold), f1(ours, gold), base, threshold,
+                                  f1(meaning, gold) if meaning is not None else None))
     return results
 
 
@@ -148,7 +180,8 @@ def _single_link(similarities, threshold: float) -> list[int]:  # type: ignore[n
     return [int(x) for x in labels]
 
 
-def bench_bsnlp(background: list[ClusterItem], baseline_threshold: float, seed: int = 7) -> PurityScores:
+def bench_bsnlp(background: list[ClusterItem], baseline_threshold: float, seed: int = 7,
+                settings: ClusterSettings | None = None) -> PurityScores:
     """Cluster the BSNLP documents as one stream over three days; purity against the 7 topics."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -156,7 +189,7 @@ def bench_bsnlp(background: list[ClusterItem], baseline_threshold: float, seed: 
     docs = [(replace(item, published=_EPOCH + timedelta(minutes=rng.randrange(3 * 24 * 60))), topic)
             for item, topic in bsnlp_items()]
     docs.sort(key=lambda d: (d[0].published, str(d[0].id)))
-    clusterer = StoryClusterer()
+    clusterer = StoryClusterer(settings)
     stories = [clusterer.assign(item).story_id for item, _ in docs]
     topics = [topic for _, topic in docs]
     texts = [f"{item.title}\n{item.text}" for item, _ in docs]
@@ -191,12 +224,16 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_stream(items: list[ClusterItem], progress: Callable[[int], None] | None = None) -> StreamScores:
+def bench_stream(items: list[ClusterItem], progress: Callable[[int], None] | None = None,
+                 settings: ClusterSettings | None = None) -> StreamScores:
     """Assign a stream in order; wall and CPU time, per-assignment CPU latencies, stories, peak RSS."""
-    clusterer = StoryClusterer()
+    from svodka.stories import similarity_embedding
+
+    clusterer = StoryClusterer(settings)
     latencies: list[float] = []
     stories: set[int] = set()
     duplicates = 0
+    vectors_before = similarity_embedding.stats.copy()
     began = time.perf_counter()
     began_cpu = time.process_time()
     for n, item in enumerate(items, 1):
@@ -215,6 +252,100 @@ def bench_stream(items: list[ClusterItem], progress: Callable[[int], None] | Non
     def pct(values: list[float], q: float) -> float:
         return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
+    stats = similarity_embedding.stats
     return StreamScores(len(items), seconds, cpu_seconds, cpu_seconds / len(items) * 1000, pct(ordered, 0.5),
                         pct(ordered, 0.95), pct(ordered, 0.99), pct(late, 0.95), len(stories), duplicates,
-                        clusterer.open_stories, _rss_mb())
+                        clusterer.open_stories, _rss_mb(), int(stats["vectors"] - vectors_before["vectors"]),
+                        stats["cpu_seconds"] - vectors_before["cpu_seconds"])
+
+
+# --- headline meaning: fitting its thresholds on the ParaPhraser proxy ---------------------------------------------
+
+_JOIN_GRID = [x / 100 for x in range(86, 100)]
+_VETO_GRID = [x / 100 for x in range(90, 75, -1)]
+# A join the words missed is made only where ParaPhraser says such joins are right this often.
+JOIN_PRECISION = 0.9
+
+
+def _headline_item(n: int, side: str, title: str) -> ClusterItem:
+    return ClusterItem(id=f"{side}{n}", url="", title=title, text="", published=_EPOCH, source=side)
+
+
+def pair_signals_of(pairs: Sequence[tuple[ClusterItem, ClusterItem]]) -> list[Signals]:
+    """Lexical signals and headline meaning of each pair, from one clusterer with the shipped IDF prior."""
+    clusterer = StoryClusterer(WITH_MEANING)
+    return [clusterer.pair_signals(a, b) for a, b in pairs]
+
+
+def _predict(signals: list[Signals], settings: ClusterSettings) -> list[bool]:
+    return [decide(s, settings)[0] for s in signals]
+
+
+def _fit(signals: list[Signals], gold: list[bool], base: ClusterSettings) -> ClusterSettings:
+    """Thresholds that flip a lexical decision only where the pairs show the flip is right.
+
+    Join: the lowest cosine at which near misses (lexical score ≥ `meaning_floor`) are the same event at least
+    `JOIN_PRECISION` of the time. Veto: the highest cosine below which no weak join is the same event: headlines
+    are all the proxy has, while real articles have texts that may agree although their headlines differ.
+    """
+    lexical_settings = replace(base, use_meaning=False)
+    near: list[tuple[float, bool]] = []
+    weak: list[tuple[float, bool]] = []
+    for signal, same in zip(signals, gold, strict=True):
+        if signal.meaning is None or not meaning_may_decide(signal, base):
+            continue
+        (weak if decide(signal, lexical_settings)[0] else near).append((signal.meaning, same))
+    join = 1.0
+    for cut in _JOIN_GRID:
+        chosen = [same for value, same in near if value >= cut]
+        if len(chosen) >= 10 and sum(chosen) >= JOIN_PRECISION * len(chosen):
+            join = cut
+            break
+    veto = 0.0
+    for cut in _VETO_GRID:
+        chosen = [same for value, same in weak if value < cut]
+        if len(chosen) >= 5 and not any(chosen):
+            veto = cut
+            break
+    return replace(base, meaning_join=join, meaning_veto=veto)
+
+
+def fit_meaning(folds: int = 5, seed: int = 3, limit: int | None = None) -> MeaningFit:
+    """Fit the meaning thresholds on ParaPhraser ("same" = class ≥ 0) with k-fold cross-validation.
+
+    Reports the held-out F1 of the lexical rule alone and with the fitted meaning step, the thresholds fitted on
+    all pairs, and those thresholds applied to the 40 tgcontest pairs (never used for fitting).
+    """
+    rng = random.Random(seed)
+    pairs = headline_pairs()
+    if limit is not None and limit < len(pairs):
+        pairs = rng.sample(pairs, limit)
+    items = [(_headline_item(n, "a", p.first), _headline_item(n, "b", p.second)) for n, p in enumerate(pairs)]
+    signals = pair_signals_of(items)
+    gold = [p.label >= 0 for p in pairs]
+    base = WITH_MEANING
+    order = list(range(len(pairs)))
+    rng.shuffle(order)
+    lexical_pred: dict[int, bool] = {}
+    meaning_pred: dict[int, bool] = {}
+    lexical_settings = replace(base, use_meaning=False)
+    for fold in range(folds):
+        test = set(order[fold::folds])
+        train = [i for i in order if i not in test]
+        fitted = _fit([signals[i] for i in train], [gold[i] for i in train], base)
+        for i in test:
+            lexical_pred[i] = decide(signals[i], lexical_settings)[0]
+            meaning_pred[i] = decide(signals[i], fitted)[0]
+    fitted = _fit(signals, gold, base)
+    events = event_pairs()
+    event_signals = pair_signals_of([(p.first, p.second) for p in events])
+    event_gold = [p.same for p in events]
+    keys = sorted(lexical_pred)
+    return MeaningFit(
+        pairs=len(pairs), folds=folds,
+        cv_lexical=f1([lexical_pred[i] for i in keys], [gold[i] for i in keys]),
+        cv_meaning=f1([meaning_pred[i] for i in keys], [gold[i] for i in keys]),
+        meaning_join=fitted.meaning_join, meaning_floor=fitted.meaning_floor, meaning_veto=fitted.meaning_veto,
+        event_pairs_lexical=f1(_predict(event_signals, lexical_settings), event_gold),
+        event_pairs_meaning=f1(_predict(event_signals, fitted), event_gold),
+    )
