@@ -41,7 +41,9 @@ def make_engine(database_url: str, *, busy_timeout: float = BUSY_TIMEOUT) -> Eng
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+        # As many connections as the web server's thread pool (40) has threads: readers wait on SQLite, not the pool.
+        pool = {"pool_size": 40, "max_overflow": 24} if url.database and url.database != ":memory:" else {}
+        engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
