@@ -249,3 +249,65 @@ def test_real_articles_give_the_same_results_on_both_backends(shared_data: Path,
     assert found > len(queries) * 0.8  # most queries taken from titles do find their article
     lite.dispose()
     pg.dispose()
+
+
+# --- filters and prefixes at scale: the index applies category, source and dates itself on SQLite ---------------
+
+
+def _published(engine: Engine, article_id: int) -> date:
+    with engine.connect() as conn:
+        return conn.execute(select(articles.c.published_at).where(articles.c.id == article_id)).scalar_one().date()
+
+
+def test_filters_narrow_prefix_queries_on_both_backends(engine: Engine) -> None:
+    assert set(_ids(engine, "нацбанк*", category="economy")) == {4}
+    assert _ids(engine, "нацбанк*", category="politics") == []
+    assert set(_ids(engine, "мирзи*")) == {1, 2, 3}
+    assert set(_ids(engine, "мирзи*", source="kaztag")) == {1}
+    assert set(_ids(engine, "мирзи*", source="gazeta-uz", category="politics")) == {2}
+    assert _ids(engine, "мирзи*", source="no-such-outlet") == []
+    assert _ids(engine, "мирзи*", category="no-such-category") == []
+    old = _published(engine, 5)  # 400 days ago: another year, month and day than the rest
+    assert _ids(engine, "подво*", date_from=old - timedelta(days=40), date_to=old + timedelta(days=40)) == [5]
+    assert _ids(engine, "подво*", date_from=old, date_to=old) == [5]
+    assert _ids(engine, "подво*", date_from=old + timedelta(days=1)) == []
+    assert _ids(engine, "подво*", date_to=old - timedelta(days=1)) == []
+    assert _ids(engine, "подво*", date_to=old) == [5]
+    assert _ids(engine, "подво*", date_from=date(2000, 1, 1), date_to=date(2099, 12, 31)) == [5]  # whole years
+    assert _ids(engine, "подво*", date_from=date(100, 1, 1), date_to=date(9000, 1, 1)) == [5]  # too many terms
+    assert _ids(engine, "подво*", date_from=old + timedelta(days=2), date_to=old) == []  # an empty range
+
+
+def test_reader_words_never_match_filter_terms_on_both_backends(engine: Engine) -> None:
+    for query in ("s1", "csociety", "cpolitics", "y2026", "d2026*", "m20*", "s*"):
+        assert _ids(engine, query) == [], query
+
+
+def test_filters_follow_changes_of_the_article_on_both_backends(engine: Engine) -> None:
+    # Enrichment may re-categorise an indexed article without re-indexing it.
+    with engine.begin() as conn:
+        conn.execute(update(articles).where(articles.c.id == 4).values(
+            category="politics", source_id=2, published_at=datetime(2020, 2, 29, 23, 59)))
+    assert _ids(engine, "ставка", category="politics") == [4]
+    assert _ids(engine, "ставка", category="economy") == []
+    assert _ids(engine, "ставка", source="gazeta-uz") == [4]
+    assert _ids(engine, "ставка", source="kaztag") == []
+    assert _ids(engine, "ставка", date_from=date(2020, 2, 29), date_to=date(2020, 2, 29)) == [4]
+    assert _ids(engine, "ставка", date_from=date(2020, 3, 1)) == []
+    # A category the index cannot hold as one term is filtered by joining the articles table instead.
+    with engine.begin() as conn:
+        conn.execute(update(articles).where(articles.c.id == 4).values(category="not_news"))
+    assert _ids(engine, "ставка", category="not_news") == [4]
+    assert _ids(engine, "ставка", category="not") == []
+
+
+def test_tag_filter_widens_the_window_until_a_page_is_filled(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import svodka.store.search as search_module
+
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 1)
+    monkeypatch.setattr(search_module, "WINDOW_GROWTH", 2)
+    # "Мирзиёев" is in 1, 2 and 3; the newest (3) alone fills no page of "tokaev" articles: 1 is found too.
+    assert set(_ids(engine, "Мирзиёев", tag="tokaev")) == {1, 3}
+    assert _ids(engine, "Мирзиёев", tag="tokaev", sort="date") == [3, 1]
+    result = search(engine, SearchQuery(text="Мирзиёев", tag="mirziyoyev", per_page=1))
+    assert [h.article_id for h in result.hits] == [2] and result.total == 1

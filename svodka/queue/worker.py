@@ -12,6 +12,7 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import Engine
@@ -69,6 +70,10 @@ async def run_worker_async(settings: Settings, engine: Engine, options: WorkerOp
     app = build_app(database_url_of(engine))
     async with Fetcher(settings) as fetcher, app.open_async():
         pipeline = Pipeline(engine, settings)
+        # Articles a killed process left half-ingested (older than any other worker's in-flight batch).
+        resumed = await asyncio.to_thread(pipeline.resume_incomplete, older_than=timedelta(minutes=2))
+        if resumed:
+            log.info("finished %d half-ingested articles", resumed)
         batcher = IngestBatcher(partial(ingest_and_close_items, engine, pipeline),
                                 max_batch=min(options.concurrency, MAX_BATCH))
         ingest = IngestContext(engine, settings, Crawler(engine, settings, pipeline, fetcher), pipeline, batcher,

@@ -6,6 +6,11 @@ into all its possible lemmas OR-ed together: "Токаева" finds "Токае�
 `Clause`s and rendered for either backend (an FTS5 MATCH string, or a tsquery for `to_tsquery('simple', …)`), both
 passed as bound parameters, so the two backends find the same articles. Snippets are highlighted here in Python,
 from the original text, because the index only holds lemmas; every piece of source text is HTML-escaped.
+
+Speed at 1M articles: FTS5 keeps prefix indexes of 2–4 letters (migration 0007), and on SQLite the category,
+source and date filters are index terms in a `facets` column (`facet_terms`), so a filtered query is one FTS5 match
+and never joins every match to `articles`. Ranking looks only at the RANK_WINDOW newest matches; filters left to a
+join (a tag; all filters on PostgreSQL) widen that window stepwise until a page is filled.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import itertools
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any, Literal
@@ -31,12 +36,15 @@ from svodka.store.schema import article_entities, articles, entities, sources
 log = logging.getLogger(__name__)
 
 # `document` (the weighted tsvector) exists on PostgreSQL only; SQLite searches `search_fts` (FTS5) instead.
+# `facets` (filter terms, see `facet_terms`) exists on SQLite only.
 search_docs = table("search_docs", column("article_id"), column("title"), column("lead"), column("body"),
-                    column("document"))
+                    column("document"), column("facets"))
 search_fts = table("search_fts", column("rowid"))
-# Column weights for bm25: a hit in the title counts most. bm25() is lower-is-better.
-_SCORE = literal_column("bm25(search_fts, 10.0, 4.0, 1.0)")
+# Column weights for bm25: a hit in the title counts most; the filter terms count for nothing. Lower is better.
+_SCORE = literal_column("bm25(search_fts, 10.0, 4.0, 1.0, 0.0)")
 _MATCH = text("search_fts MATCH :match")
+# What a reader's words are matched against: never the filter terms.
+_TEXT_COLUMNS = "{title lead body}"
 # PostgreSQL: our lemmas are final, so the 'simple' configuration (lower-case, no stemming, no stop words).
 _SIMPLE = literal_column("'simple'::regconfig")
 _PG_WEIGHTS = literal_column("'{0.1, 0.1, 0.4, 1.0}'::float4[]")
@@ -53,6 +61,12 @@ MAX_PHRASE_VARIANTS = 8
 COUNT_CAP = 1000
 # Queries matching more articles than this rank only the newest this many (news readers want recent hits).
 RANK_WINDOW = 5000
+# A filter the index cannot apply (a tag, or the rest on PostgreSQL) looks at this many times more newest matches,
+# then at all of them, until a page is filled: a rare filter on a common word does not rank every match at once.
+WINDOW_GROWTH = 10
+# A date range turns into at most this many day/month/year terms; a longer list is filtered by joining instead.
+MAX_DATE_TERMS = 200
+_PLAIN_FACET = re.compile(r"[a-z0-9]+")
 
 Sort = Literal["relevance", "date"]
 
@@ -205,7 +219,8 @@ def parse_query(raw: str) -> ParsedQuery:
                 found = _clause([(c,) for c in candidates], negated=negated)
                 if found is not None and not negated:
                     parsed.lemmas.update(candidates)
-            if found is not None:
+            # One bare token can hold many words ("0:0:0:…"): MAX_TERMS bounds words, and as many exclusions.
+            if found is not None and sum(c.negated == negated for c in clauses) < MAX_TERMS:
                 clauses.append(found)
     parsed.clauses = clauses
     parsed.match = render_fts5(clauses)
@@ -233,11 +248,14 @@ def highlight(source: str, parsed: ParsedQuery, width: int | None = None) -> tup
     Returns the HTML and whether any word matched.
     """
     heads = _heads(parsed)
-    hits = [m for m in _WORD.finditer(source) if _matches(m.group(), parsed, heads)]
+    # Lazily: once the cut is known, words past its end are never looked at (bodies run to 20k characters).
+    found = (m for m in _WORD.finditer(source) if _matches(m.group(), parsed, heads))
+    first = next(found, None)
+    hits = itertools.chain([first], found) if first is not None else iter(())
     start, end = 0, len(source)
     if width is not None and len(source) > width:
-        if hits:
-            start = max(0, hits[0].start() - width // 4)
+        if first is not None:
+            start = max(0, first.start() - width // 4)
             space = source.rfind(" ", 0, start)
             start = space + 1 if start > 0 and space >= 0 else start
         end = min(len(source), start + width)
@@ -256,7 +274,7 @@ def highlight(source: str, parsed: ParsedQuery, width: int | None = None) -> tup
     out.append(escape(source[cursor:end]))
     if end < len(source):
         out.append("…")
-    return "".join(out), bool(hits)
+    return "".join(out), first is not None
 
 
 def snippet(lead: str | None, body: str | None, parsed: ParsedQuery, width: int = 260) -> str:
@@ -367,6 +385,82 @@ def indexed_count(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(search_docs)).scalar_one())
 
 
+# --- filter terms (SQLite) -------------------------------------------------------------------------------
+
+
+def facet_terms(category: str | None, source_id: int | None, published_at: datetime | None) -> str:
+    """An article's filter terms, as migration 0007's triggers store them in `search_docs.facets` (bulk loaders
+    that bypass the triggers write this): "c<category>" (plain lower-case ASCII names only), "s<source id>",
+    "y<yyyy> m<yyyymm> d<yyyymmdd>" of the publication date; "" when there is none."""
+    terms = []
+    if category and _PLAIN_FACET.fullmatch(category):
+        terms.append("c" + category)
+    if source_id is not None:
+        terms.append(f"s{source_id}")
+    if published_at is not None:
+        y, m, d = published_at.year, published_at.month, published_at.day
+        terms += [f"y{y:04d}", f"m{y:04d}{m:02d}", f"d{y:04d}{m:02d}{d:02d}"]
+    return " ".join(terms)
+
+
+def _day_after(day: date) -> date | None:
+    return None if day == date.max else day + timedelta(days=1)
+
+
+def date_range_terms(first: date, last: date) -> list[str] | None:
+    """Filter terms that together cover the days `first`..`last` exactly: whole years as "y…", whole months as
+    "m…", the days at either end as "d…" (at most about 80 plus the years). None when more than MAX_DATE_TERMS."""
+    terms: list[str] = []
+    day: date | None = first
+    while day is not None and day <= last:
+        if len(terms) >= MAX_DATE_TERMS:
+            return None
+        year_end = date(day.year, 12, 31)
+        month_end = (date(day.year, day.month + 1, 1) - timedelta(days=1)) if day.month < 12 else year_end
+        if day.month == 1 and day.day == 1 and year_end <= last:
+            terms.append(f"y{day.year:04d}")
+            day = _day_after(year_end)
+        elif day.day == 1 and month_end <= last:
+            terms.append(f"m{day.year:04d}{day.month:02d}")
+            day = _day_after(month_end)
+        else:
+            terms.append(f"d{day.year:04d}{day.month:02d}{day.day:02d}")
+            day = _day_after(day)
+    return terms
+
+
+def _facet_match(conn: Connection, query: SearchQuery) -> tuple[list[str], SearchQuery] | None:
+    """The query's filters that the index applies itself, as FTS5 expressions over the `facets` column, and the
+    query with only the filters left to join for. None when a filter matches no article at all."""
+    terms: list[str] = []
+    rest = query
+    if query.category and _PLAIN_FACET.fullmatch(query.category):
+        terms.append(_quote("c" + query.category))
+        rest = replace(rest, category=None)
+    if query.source:
+        source_id = conn.execute(select(sources.c.id).where(sources.c.slug == query.source)).scalar()
+        if source_id is None:
+            return None
+        terms.append(_quote(f"s{source_id}"))
+        rest = replace(rest, source=None)
+    if query.date_from or query.date_to:
+        first, last = query.date_from, query.date_to
+        if first is None or last is None:
+            # An open end is bounded by the oldest/newest article, so the terms cover only days that exist.
+            low, high = conn.execute(select(func.min(articles.c.published_at),
+                                            func.max(articles.c.published_at))).one()
+            if low is None or high is None:
+                return None
+            first, last = first or low.date(), last or high.date()
+        if first > last:
+            return None
+        days = date_range_terms(first, last)
+        if days is not None:
+            terms.append("(" + " OR ".join(_quote(t) for t in days) + ")")
+            rest = replace(rest, date_from=None, date_to=None)
+    return terms, rest
+
+
 # --- querying ----------------------------------------------------------------------------------------------
 
 
@@ -382,15 +476,22 @@ class _Index:
     params: dict[str, str]
 
 
-def _index_for(engine: Engine, parsed: ParsedQuery) -> _Index:
-    if _is_sqlite(engine):
-        return _Index(search_fts, search_fts.c.rowid, _MATCH, _SCORE, {"match": parsed.match})
+def _index_for(conn: Connection, parsed: ParsedQuery, query: SearchQuery) -> tuple[_Index, SearchQuery] | None:
+    """The index query for the backend, and the query with the filters still to apply by joining `articles`
+    (on SQLite the index applies category, source and dates itself). None when no article can match."""
+    if _is_sqlite(conn):
+        planned = _facet_match(conn, query)
+        if planned is None:
+            return None
+        facets, rest = planned
+        match = f"{_TEXT_COLUMNS} : ({parsed.match})" + "".join(f" AND facets : {f}" for f in facets)
+        return _Index(search_fts, search_fts.c.rowid, _MATCH, _SCORE, {"match": match}), rest
     # The query text is a bound parameter; to_tsquery only ever sees our quoted lexemes and operators.
     tsquery = func.to_tsquery(_SIMPLE, bindparam("tsquery", type_=Text()))
     # ts_rank_cd's weights are {D, C, B, A}: body 1, lead 4, title 10, as the bm25 weights on SQLite.
     score = -func.ts_rank_cd(_PG_WEIGHTS, search_docs.c.document, tsquery, 1)
     return _Index(search_docs, search_docs.c.article_id, search_docs.c.document.op("@@")(tsquery), score,
-                  {"tsquery": parsed.tsquery})
+                  {"tsquery": parsed.tsquery}), query
 
 
 def _filtered(stmt: Select[Any], query: SearchQuery) -> Select[Any]:
@@ -421,22 +522,18 @@ def search(engine: Engine, query: SearchQuery) -> SearchResult:
         return SearchResult(query=query, hits=[], total=0)
     per_page = max(1, min(query.per_page, 100))
     offset = (max(1, query.page) - 1) * per_page
-    index = _index_for(engine, parsed)
     try:
         with engine.connect() as conn:
-            # A word found in half of all articles: only its RANK_WINDOW newest matches (by id, i.e. arrival)
-            # are ranked and filtered, so the cost stays flat however common the word is.
-            floor = conn.execute(select(index.id).select_from(index.source).where(index.match)
-                                 .order_by(index.id.desc()).limit(1).offset(RANK_WINDOW - 1), index.params).scalar()
-            ranked, total = _ranked_page(conn, index, query, floor, per_page, offset)
-            if floor is not None and len(ranked) < per_page and _has_filters(query):
-                # Filters left too little inside the window: look at every match (slower, but complete).
-                ranked, total = _ranked_page(conn, index, query, None, per_page, offset)
+            planned = _index_for(conn, parsed, query)
+            if planned is None:
+                return SearchResult(query=query, hits=[], total=0)
+            ranked, total = _windowed_page(conn, *planned, per_page, offset)
             details = {r.id: r for r in conn.execute(
                 select(articles.c.id, articles.c.title, articles.c.lead, articles.c.text, articles.c.url,
                        articles.c.published_at, articles.c.category, sources.c.name, sources.c.slug)
                 .select_from(articles.outerjoin(sources, sources.c.id == articles.c.source_id))
-                .where(articles.c.id.in_([r.id for r in ranked])))}
+                # An article indexed just before a crash stays hidden until the pipeline resumes it.
+                .where(articles.c.id.in_([r.id for r in ranked]), articles.c.ingested_at.is_not(None)))}
     except DBAPIError as exc:
         log.info("search failed for %r: %s", query.text, exc)
         return SearchResult(query=query, hits=[], total=0, error="Не удалось разобрать запрос")
@@ -458,14 +555,41 @@ def _has_filters(query: SearchQuery) -> bool:
     return any((query.date_from, query.date_to, query.source, query.category, query.tag))
 
 
+def _windowed_page(conn: Connection, index: _Index, rest: SearchQuery, per_page: int,
+                   offset: int) -> tuple[list[Row[Any]], int]:
+    """One page of (id, score) rows and the capped number of matches, ranked among the RANK_WINDOW newest matches
+    (by id, i.e. arrival) so the cost stays flat however common a word is. When filters left to join (`rest`)
+    leave the page short, the window grows WINDOW_GROWTH-fold, up to every match."""
+    if rest.sort == "date" and not _has_filters(rest):
+        # Newest first already stops after a page (and the count at COUNT_CAP): a window would add nothing.
+        return _ranked_page(conn, index, rest, None, per_page, offset)
+    newest = select(index.id).select_from(index.source).where(index.match).order_by(index.id.desc())
+    if not _has_filters(rest):
+        # The window's ids themselves (a few thousand integers): their number is the count, so the matches are
+        # walked twice (window, ranking) instead of three times (a rare phrase of common words walks them all).
+        ids = conn.execute(newest.limit(RANK_WINDOW), index.params).scalars().all()
+        floor = ids[-1] if len(ids) == RANK_WINDOW else None
+        return _ranked_page(conn, index, rest, floor, per_page, offset, known_total=len(ids))
+    window = RANK_WINDOW
+    while True:
+        floor = conn.execute(newest.limit(1).offset(window - 1), index.params).scalar()
+        ranked, total = _ranked_page(conn, index, rest, floor, per_page, offset)
+        if floor is None or len(ranked) >= per_page:
+            return ranked, total
+        window *= WINDOW_GROWTH
+
+
 def _ranked_page(conn: Connection, index: _Index, query: SearchQuery, floor: int | None, per_page: int,
-                 offset: int) -> tuple[list[Row[Any]], int]:
-    """One page of (id, score) rows and the number of matches (capped), within id >= floor when given.
+                 offset: int, known_total: int | None = None) -> tuple[list[Row[Any]], int]:
+    """One page of (id, score) rows and the number of matches (capped; `known_total` when the caller counted
+    them), within id >= floor when given; the query's filters are applied by joining `articles`.
 
     "By date" means newest arrivals first: the index walks its article ids backwards and stops early.
     """
     window = [index.id >= floor] if floor is not None else []
-    order = index.score if query.sort == "relevance" else index.id.desc()
+    # By date, the id alone: FTS5 then walks its doclists backwards and stops after a page (a second ORDER BY term,
+    # even the same one, makes SQLite sort every match).
+    order = [index.score, index.id.desc()] if query.sort == "relevance" else [index.id.desc()]
     if _has_filters(query):
         joined = index.source.join(articles, articles.c.id == index.id)
         stmt = _filtered(select(index.id.label("id"), index.score.label("score")).select_from(joined)
@@ -476,7 +600,9 @@ def _ranked_page(conn: Connection, index: _Index, query: SearchQuery, floor: int
         stmt = select(index.id.label("id"), index.score.label("score")).select_from(index.source).where(
             index.match, *window)
         counted = select(literal_column("1")).select_from(index.source).where(index.match, *window)
-    rows = list(conn.execute(stmt.order_by(order, index.id.desc()).limit(per_page).offset(offset),
+    rows = list(conn.execute(stmt.order_by(*order).limit(per_page).offset(offset),
                              index.params).all())
+    if known_total is not None:
+        return rows, known_total
     count_stmt = select(func.count()).select_from(counted.limit(COUNT_CAP + 1).subquery())
     return rows, int(conn.execute(count_stmt, index.params).scalar_one())

@@ -5,10 +5,11 @@ title, a real lead sentence and about ten real body sentences drawn at random, s
 documents with a real vocabulary (not 500 copies of 2000 texts). Their lemmas are joined from the lemmatised
 sentences, which is what `store.search.index_terms` would produce for the same text, at a fraction of the cost.
 
-The bulk load writes `search_docs` with the FTS trigger off and builds `search_fts` with one FTS5 'rebuild'
-(much faster than a trigger per row); the trigger is then restored exactly as the migration made it, so the
-database behaves like a live one. The site runs in its own process (`svodka serve`, page cache off, so every
-request really searches); this process sends the queries over loopback.
+The bulk load writes `search_docs` (with its filter terms, `store.search.facet_terms`) with the FTS trigger off
+and builds `search_fts` with one FTS5 'rebuild' and 'optimize' (much faster than a trigger per row); the trigger
+is then restored exactly as the migration made it, so the database behaves like a live one. The site runs in its
+own process (`svodka serve`, page cache off, so every request really searches); this process sends the queries
+over loopback.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.engine import Connection
 
 from svodka.corpora import require_shared_data
 from svodka.store.db import ensure_schema, make_engine
 from svodka.store.schema import articles, sources
-from svodka.store.search import index_terms, search_docs
+from svodka.store.search import facet_terms, index_terms, search_docs
 from svodka.web.bench import (
     CATEGORY_OF_TOPIC,
     OUTLETS,
@@ -132,7 +134,8 @@ def build_search_database(database_url: str, n: int, seed: int = 7,
                              "published_at": published, "fetched_at": published, "updated_at": published,
                              "category": category, "language": "ru"})
                 docs.append({"article_id": article_id, "title": title.lemmas, "lead": lead.lemmas,
-                             "body": " ".join(p.lemmas for p in body)})
+                             "body": " ".join(p.lemmas for p in body),
+                             "facets": facet_terms(category, source_id, published)})
             with engine.begin() as conn:
                 conn.execute(insert(articles), rows)
                 conn.execute(insert(search_docs), docs)
@@ -140,44 +143,75 @@ def build_search_database(database_url: str, n: int, seed: int = 7,
                 on_progress(len(rows))
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
+            conn.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
     finally:
         with engine.begin() as conn:
             conn.execute(text(trigger))
     return engine
 
 
-def search_workload(engine: Engine, requests: int, seed: int = 21) -> dict[str, list[str]]:
-    """Search URLs per kind of query, with words from the stored titles and texts."""
-    rng = random.Random(seed)
-    with engine.connect() as conn:
-        top = int(conn.execute(select(func.max(articles.c.id))).scalar_one() or 1)
-        ids = [rng.randint(1, top) for _ in range(300)]
-        samples = list(conn.execute(select(articles.c.title, articles.c.lead).where(articles.c.id.in_(ids))))
-        cats = [c for c in conn.execute(select(articles.c.category).distinct()).scalars() if c]
+def _sample_words(conn: Connection, rng: random.Random) -> tuple[list[str], list[tuple[str, str]]]:
+    """Query words (5+ letters) and adjacent word pairs from the titles and leads of 300 random articles."""
+    top = int(conn.execute(select(func.max(articles.c.id))).scalar_one() or 1)
+    ids = [rng.randint(1, top) for _ in range(300)]
+    samples = list(conn.execute(select(articles.c.title, articles.c.lead).where(articles.c.id.in_(ids))))
     phrases = [re.findall(r"[А-Яа-яЁё]+", f"{t} {lead}") for t, lead in samples]
     words = [w for t, lead in samples for w in _QUERY_WORD.findall(f"{t} {lead}")] or ["новости"]
     pairs = [(p[k], p[k + 1]) for p in phrases for k in range(len(p) - 1)
              if len(p[k]) >= 4 and len(p[k + 1]) >= 4] or [("новости", "города")]
+    return words, pairs
 
-    def q(value: str, extra: str = "") -> str:
-        return f"/search?q={quote(value)}{extra}"
+
+def _q(value: str, extra: str = "") -> str:
+    return f"/search?q={quote(value)}{extra}"
+
+
+def search_workload(engine: Engine, requests: int, seed: int = 21) -> dict[str, list[str]]:
+    """Search URLs per kind of query, with words from the stored titles and texts."""
+    rng = random.Random(seed)
+    with engine.connect() as conn:
+        words, pairs = _sample_words(conn, rng)
+        cats = [c for c in conn.execute(select(articles.c.category).distinct()).scalars() if c]
+    return {
+        "search: one word": [_q(rng.choice(words)) for _ in range(requests)],
+        "search: two words": [_q(f"{rng.choice(words)} {rng.choice(words)}") for _ in range(requests)],
+        "search: \"phrase\"": [_q('"{} {}"'.format(*rng.choice(pairs))) for _ in range(requests)],
+        "search: prefix*": [_q(rng.choice(words)[:4] + "*") for _ in range(requests)],
+        "search: word, by date": [_q(rng.choice(words), "&sort=date") for _ in range(requests)],
+        "search: word + category": [_q(rng.choice(words), f"&category={rng.choice(cats or ['other'])}")
+                                    for _ in range(requests)],
+    }
+
+
+def filter_workload(engine: Engine, requests: int, seed: int = 23) -> dict[str, list[str]]:
+    """More filtered searches: a word within one source or a 30-day range, a prefix within a category."""
+    rng = random.Random(seed)
+    with engine.connect() as conn:
+        words, _ = _sample_words(conn, rng)
+        cats = [c for c in conn.execute(select(articles.c.category).distinct()).scalars() if c] or ["other"]
+        slugs = list(conn.execute(select(sources.c.slug)).scalars()) or ["outlet-1"]
+        first, last = conn.execute(select(func.min(articles.c.published_at), func.max(articles.c.published_at))).one()
+    start = (first or datetime(2026, 1, 1)).date()
+    span = max(0, ((last or first or datetime(2026, 1, 1)).date() - start).days - 29)
+
+    def days_30() -> str:
+        begin = start + timedelta(days=rng.randint(0, span))
+        return f"&from={begin.isoformat()}&to={(begin + timedelta(days=29)).isoformat()}"
 
     return {
-        "search: one word": [q(rng.choice(words)) for _ in range(requests)],
-        "search: two words": [q(f"{rng.choice(words)} {rng.choice(words)}") for _ in range(requests)],
-        "search: \"phrase\"": [q('"{} {}"'.format(*rng.choice(pairs))) for _ in range(requests)],
-        "search: prefix*": [q(rng.choice(words)[:4] + "*") for _ in range(requests)],
-        "search: word, by date": [q(rng.choice(words), "&sort=date") for _ in range(requests)],
-        "search: word + category": [q(rng.choice(words), f"&category={rng.choice(cats or ['other'])}")
-                                    for _ in range(requests)],
+        "search: word + source": [_q(rng.choice(words), f"&source={rng.choice(slugs)}") for _ in range(requests)],
+        "search: word + 30 days": [_q(rng.choice(words), days_30()) for _ in range(requests)],
+        "search: prefix* + category": [_q(rng.choice(words)[:4] + "*", f"&category={rng.choice(cats)}")
+                                       for _ in range(requests)],
     }
 
 
 def run_search_benchmark(database_url: str, requests: int) -> list[LatencyRow]:
     """p50/p95/p99 of each kind of search from this process against `svodka serve` with its page cache off."""
     engine = make_engine(database_url)
-    paths = search_workload(engine, requests)
-    warmups = search_workload(engine, max(10, requests // 10), seed=22)
+    paths = search_workload(engine, requests) | filter_workload(engine, requests)
+    warmups = search_workload(engine, max(10, requests // 10), seed=22) | filter_workload(
+        engine, max(10, requests // 10), seed=24)
     warm_page_cache(database_url)
     port = free_port()
     server = start_server(database_url, port, page_cache=False)
