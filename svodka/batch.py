@@ -7,12 +7,14 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
 from svodka.extract.article import NotAnArticle, extract_article
-from svodka.models import Article, Block
+from svodka.feeds.urls import is_http_url
+from svodka.models import Article, Block, BlockKind, Image, SourceRef
 from svodka.pipeline import PageToIngest, Pipeline
 from svodka.store import articles as store_articles
 from svodka.store import sources as store_sources
@@ -78,27 +80,127 @@ class _ImportSources:
         return self.ids[label]
 
 
-def _article_from_record(record: dict) -> Article:
-    """An Article from an export line or a minimal {url, title, text, published, source} line."""
-    if not isinstance(record.get("url"), str) or not record["url"].startswith(("http://", "https://")):
+_TEXT_FIELDS = ("canonical_url", "title", "published", "modified", "lead", "text", "section", "language")
+_LIST_FIELDS = ("authors", "credits", "site_tags")
+_BLOCK_KINDS = frozenset(get_args(BlockKind))
+# Dates outside these years are junk and would overflow when converted to UTC for storage.
+_MIN_YEAR, _MAX_YEAR = 1900, 2100
+
+
+def clean_text(text: str) -> str:
+    """`text` without NUL (PostgreSQL refuses it in text) and with lone surrogates (JSON "\\ud800") as U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").replace("\x00", "")
+
+
+def _optional_text(record: dict[str, Any], name: str) -> str | None:
+    value = record.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"'{name}' must be a string, not {type(value).__name__}")
+    return clean_text(value)
+
+
+def _text_list(record: dict[str, Any], name: str) -> list[str]:
+    value = record.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"'{name}' must be a list of strings")
+    return [clean_text(item) for item in value]
+
+
+def _usable_date(value: str | None) -> str | None:
+    """An ISO 8601 date kept only when it parses to a year in range (else the article gets its fetch time)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if _MIN_YEAR <= parsed.year <= _MAX_YEAR else None
+
+
+def _blocks(record: dict[str, Any]) -> list[Block]:
+    value = record.get("blocks")
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(
+            isinstance(item, dict) and item.get("kind") in _BLOCK_KINDS and isinstance(item.get("text"), str)
+            for item in value):
+        raise ValueError(f"'blocks' must be a list of {{kind, text}} with kind one of {sorted(_BLOCK_KINDS)}")
+    return [Block(item["kind"], clean_text(item["text"])) for item in value]
+
+
+def _image(record: dict[str, Any]) -> Image | None:
+    value = record.get("image")
+    if not value:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("url"), str):
+        raise ValueError("'image' must be an object with a 'url'")
+    return Image(clean_text(value["url"]), _optional_text(value, "caption"), _optional_text(value, "credit"))
+
+
+def _origin(record: dict[str, Any]) -> SourceRef | None:
+    """The outlet a story was rewritten from: `origin` in the export format, or an object under `source`."""
+    value = record.get("origin") if isinstance(record.get("origin"), dict) else record.get("source")
+    if not isinstance(value, dict) or not value:
+        return None
+    if not isinstance(value.get("name"), str):
+        raise ValueError("'origin' must be an object with a 'name'")
+    return SourceRef(clean_text(value["name"]), _optional_text(value, "url"))
+
+
+def _article_from_record(record: dict[str, Any]) -> Article:
+    """An Article from an export line or a minimal {url, title, text, published, source} line.
+
+    Raises ValueError saying which field is wrong: no http(s) url, neither title nor text, a field of the wrong
+    type. Text loses NUL characters and lone surrogates; a date that cannot be stored is dropped.
+    """
+    url = record.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not is_http_url(url):
         raise ValueError("missing or invalid 'url'")
-    if not (record.get("title") or record.get("text")):
+    texts = {name: _optional_text(record, name) for name in _TEXT_FIELDS}
+    if not (texts["title"] or texts["text"]):
         raise ValueError("needs a 'title' or a 'text'")
-    data = dict(record)
-    if isinstance(data.get("source"), str):
-        data.pop("source")
-    if isinstance(data.get("origin"), dict):
-        data["source"] = data.pop("origin")
-    article = Article.from_dict(data)
+    canonical = texts["canonical_url"]
+    article = Article(
+        url=clean_text(url), canonical_url=canonical if canonical and is_http_url(canonical) else None,
+        title=texts["title"], published=_usable_date(texts["published"]), modified=_usable_date(texts["modified"]),
+        lead=texts["lead"], text=texts["text"] or "", section=texts["section"], language=texts["language"],
+        blocks=_blocks(record), image=_image(record), source=_origin(record),
+        **{name: _text_list(record, name) for name in _LIST_FIELDS},
+    )
     if not article.blocks and article.text:
         article.blocks = [Block("paragraph", p.strip()) for p in article.text.split("\n") if p.strip()]
     return article
 
 
+def read_import_line(line: str) -> tuple[Article, str | None]:
+    """One line of `svodka import` -> (the article, the outlet's name if the line gives one).
+
+    Raises ValueError with the reason for anything else: invalid JSON (nested too deep included), not an object,
+    a missing or wrong field.
+    """
+    try:
+        record = json.loads(line)
+    except RecursionError as error:
+        raise ValueError("JSON nested too deeply") from error
+    if not isinstance(record, dict):
+        raise ValueError("a line must be a JSON object")
+    article = _article_from_record(record)
+    name = next((record[key] for key in ("source_name", "source")
+                 if isinstance(record.get(key), str) and record[key].strip()), "")
+    return article, clean_text(name).strip() or None
+
+
 def import_articles_jsonl(
     pipeline: Pipeline, lines: Iterable[str], *, on_progress: Callable[[int], None] | None = None
 ) -> BatchReport:
-    """Load articles (export format or minimal lines) through enrichment, stories and the search index."""
+    """Load articles (export format or minimal lines) through enrichment, stories and the search index.
+
+    A line that is not a usable article is counted in `failed` with its reason; it never stops the batch.
+    """
     report = BatchReport()
     sources = _ImportSources(pipeline.engine)
 
@@ -107,14 +209,10 @@ def import_articles_jsonl(
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("a line must be a JSON object")
-                article = _article_from_record(record)
+                article, name = read_import_line(line)
             except ValueError as error:
                 report.fail(f"line {number}", str(error))
                 continue
-            name = record.get("source_name") or (record["source"] if isinstance(record.get("source"), str) else None)
             yield PageToIngest(article=article, source_id=sources.id_for(name, article.url), fetched_at=_utcnow())
 
     return _ingest_in_chunks(pipeline, pages(), report, on_progress)

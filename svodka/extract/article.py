@@ -38,12 +38,15 @@ from svodka.extract.metadata import (
 from svodka.extract.metatags import MetaTags, read_meta
 from svodka.models import Article, Image
 
+log = logging.getLogger(__name__)
 DEFAULT_TIMEZONE = "Asia/Almaty"
 # trafilatura warns on every page it finds no text in; NotAnArticle already says so, once and with a reason
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 # Fewer characters of text and lead than this is not a story.
 MIN_BODY_CHARS = 80
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# C0 controls but tab and newlines (NUL included): no text carries them, and trafilatura's XML refuses them.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LEAD_CLASS = re.compile(r"lead|subtitle|sub-title|subheadline|announce|anons|excerpt|intro", re.IGNORECASE)
 
 
@@ -64,7 +67,7 @@ class NotAnArticle(ValueError):
 def parse_page(html: str | bytes) -> HtmlElement | None:
     """One lxml tree for the page, or None when there is nothing to parse."""
     text = decode_page(html) if isinstance(html, bytes) else html
-    text = _XML_DECLARATION.sub("", text.replace("\x00", ""))
+    text = _XML_DECLARATION.sub("", _CONTROL_CHARS.sub("", text))
     if not text.strip():
         return None
     try:
@@ -164,11 +167,18 @@ def _drop_non_content(tree: HtmlElement) -> None:
 
 
 def _main_text(tree: HtmlElement, url: str, *, fast: bool) -> trafilatura.settings.Document | None:
-    """Trafilatura on our (already pruned) tree; it works on its own copy, so the tree can be reused."""
-    return trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_comments=False, include_tables=True, include_images=False,
-        include_formatting=True, include_links=False, fast=fast,
-    )
+    """Trafilatura on our (already pruned) tree; it works on its own copy, so the tree can be reused.
+
+    None when trafilatura fails on the page (it raises ValueError on text lxml refuses): no main text, not a crash.
+    """
+    try:
+        return trafilatura.bare_extraction(
+            tree, url=url, with_metadata=False, include_comments=False, include_tables=True, include_images=False,
+            include_formatting=True, include_links=False, fast=fast,
+        )
+    except ValueError as error:
+        log.warning("trafilatura failed on %s: %s", url, error)
+        return None
 
 
 def _looks_like_navigation(document: trafilatura.settings.Document | None) -> bool:

@@ -33,6 +33,8 @@ _DATE_CLASS_XPATH = (
     '[contains(@class, "date") or contains(@class, "time") or contains(@class, "publish")'
     ' or contains(@class, "Date") or contains(@class, "Time")]'
 )
+# A machine date is written in a few dozen characters: longer values are junk.
+MAX_DATE_CHARS = 200
 _EPOCH = re.compile(r"^\d{9,13}$")
 _OFFSET_NO_COLON = re.compile(r"([+-]\d\d)(\d\d)$")
 
@@ -45,12 +47,15 @@ def to_iso(value: str | None, zone: ZoneInfo) -> str | None:
 
 
 def parse_machine_date(value: str | None, zone: ZoneInfo) -> datetime | None:
-    if not value:
+    """`to_iso` as a datetime in `zone`; None for junk, values of more than MAX_DATE_CHARS and years out of range."""
+    if not value or len(value) > MAX_DATE_CHARS:
         return None
     text = value.strip()
     if _EPOCH.match(text):
         seconds = int(text) / (1000 if len(text) > 11 else 1)
-        return datetime.fromtimestamp(seconds, tz=UTC).astimezone(zone)
+        moment = datetime.fromtimestamp(seconds, tz=UTC).astimezone(zone)
+        # "000000000" or "99999999999" are counters and ids, not 1970 or the year 5138.
+        return moment if 1990 <= moment.year <= 2100 else None
     text = text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", text) else text
     text = _OFFSET_NO_COLON.sub(r"\1:\2", text)
     try:

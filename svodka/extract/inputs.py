@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from svodka.settings import Settings
+
+# No news page unpacks to more than this; a gzip bomb would (and would take the memory with it).
+MAX_PAGE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -33,10 +36,22 @@ def read_file(argument: str, url: str | None = None) -> PageInput:
     try:
         data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-    except (OSError, EOFError) as exc:
+            data = gunzip_page(data)
+    except (OSError, EOFError, ValueError, zlib.error) as exc:
         return PageInput(argument, page_url, error=f"cannot read {argument}: {exc}")
     return PageInput(argument, page_url, html=data)
+
+
+def gunzip_page(data: bytes, limit: int = MAX_PAGE_BYTES) -> bytes:
+    """The unpacked bytes of a gzipped page. Raises ValueError for a truncated file or one that unpacks to more
+    than `limit` bytes (a gzip bomb: 10 MB of zeros packs into 10 KB), zlib.error for corrupt data."""
+    unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = unpacker.decompress(data, limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"unpacks to more than {limit} bytes")
+    if not unpacker.eof:
+        raise ValueError("truncated gzip data")
+    return data
 
 
 def fetch_urls(urls: list[str], settings: Settings) -> list[PageInput]:

@@ -19,11 +19,16 @@ _MONTH_STEMS = {
 _MONTH_WORD = r"(?P<month>янв\w*|фев\w*|мар\w*|апр\w*|ма[йя]|июн\w*|июл\w*|авг\w*|сен\w*|окт\w*|ноя\w*|дек\w*)\b\.?"
 _TIME = r"(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)"
 
+# Date lines are short; a longer text is read only this far (the patterns cost time in proportion to the text).
+MAX_TEXT_CHARS = 2_000
+# "N … назад" further back than this is no publication time.
+_MAX_AGO = timedelta(days=100 * 366)
 _DAY_WORDS = {"сегодня": 0, "вчера": 1, "позавчера": 2}
 _RE_DAY_WORD = re.compile(rf"\b(?P<word>сегодня|вчера|позавчера)\b(?:\D{{0,6}}{_TIME})?", re.IGNORECASE)
 _RE_TIME_THEN_DAY_WORD = re.compile(rf"{_TIME}\s*,?\s*\b(?P<word>сегодня|вчера|позавчера)\b", re.IGNORECASE)
+# The amount starts at the start of a digit run and never backtracks: a long run of digits costs one pass.
 _RE_AGO = re.compile(
-    r"(?:(?P<n>\d+)\s+)?(?P<unit>секунд\w*|сек\.?|минут\w*|мин\.?|час\w*|ч\.|дн\w*|день|недел\w*)\s+назад",
+    r"(?:(?<!\d)(?P<n>\d++)\s+)?(?P<unit>секунд\w*|сек\.?|минут\w*|мин\.?|час\w*|ч\.|дн\w*|день|недел\w*)\s+назад",
     re.IGNORECASE,
 )
 _RE_JUST_NOW = re.compile(r"\b(только что|сейчас)\b", re.IGNORECASE)
@@ -84,10 +89,11 @@ def resolve_relative_time(text: str, now: datetime, zone: str | ZoneInfo = "Asia
     """The moment a Russian date expression in `text` refers to, in `zone`, or None when nothing is found.
 
     `now` (aware; naive means UTC) is when the page was fetched: relative words and dates without a year are
-    resolved against it, seen from the source's zone.
+    resolved against it, seen from the source's zone. Only the first MAX_TEXT_CHARS characters are read.
     """
     if not text:
         return None
+    text = text[:MAX_TEXT_CHARS]
     tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo("UTC"))
@@ -95,19 +101,22 @@ def resolve_relative_time(text: str, now: datetime, zone: str | ZoneInfo = "Asia
     text = " ".join(text.split())
 
     if (m := _RE_AGO.search(text)) is not None:
-        amount = int(m.group("n")) if m.group("n") else 1
+        digits = m.group("n") or "1"
         unit = m.group("unit").lower()
         if unit.startswith("сек"):
-            delta = timedelta(seconds=amount)
+            unit_seconds = 1
         elif unit.startswith("мин"):
-            delta = timedelta(minutes=amount)
+            unit_seconds = 60
         elif unit.startswith(("час", "ч")):
-            delta = timedelta(hours=amount)
+            unit_seconds = 3600
         elif unit.startswith("недел"):
-            delta = timedelta(weeks=amount)
+            unit_seconds = 7 * 86400
         else:
-            delta = timedelta(days=amount)
-        return (local_now - delta).replace(microsecond=0)
+            unit_seconds = 86400
+        # "99999999999 дней назад" is junk, not a date: beyond a century it gives None, not an overflow.
+        if len(digits) > 12 or int(digits) * unit_seconds > _MAX_AGO.total_seconds():
+            return None
+        return (local_now - timedelta(seconds=int(digits) * unit_seconds)).replace(microsecond=0)
 
     for pattern in (_RE_TIME_THEN_DAY_WORD, _RE_DAY_WORD):
         if (m := pattern.search(text)) is not None:

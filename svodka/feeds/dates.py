@@ -37,6 +37,12 @@ _RUSSIAN_DATE = re.compile(
     re.IGNORECASE,
 )
 _DOTTED_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+# A date is written in a few dozen characters; a longer "date" is junk and is not read (it would cost memory).
+MAX_DATE_CHARS = 200
+# Dates outside these years are typos or junk ("0000", "9999"), never the date of a news item.
+MIN_YEAR, MAX_YEAR = 1990, 2100
+# RFC 822 reads a year below 100 as 19xx/20xx: right for "24", wrong for a written-out "0000" or "0024".
+_PADDED_SMALL_YEAR = re.compile(r"\d\s+[A-Za-z]{3,}\.?\s+00\d\d(?!\d)")
 _TRAILING_ZONE = re.compile(r"\s+([A-Za-z]{3,5})\s*$")
 _SPACE_BEFORE_OFFSET = re.compile(r"(\d)\s+([+-]\d{2}:?\d{2})$")
 
@@ -59,6 +65,8 @@ def _from_iso(raw: str) -> datetime | None:
 
 def _from_rfc822(raw: str) -> datetime | None:
     text = raw.strip()
+    if _PADDED_SMALL_YEAR.search(text):
+        return None
     offset: timezone | None = None
     if match := _TRAILING_ZONE.search(text):
         hours = _ZONE_OFFSETS_HOURS.get(match.group(1).upper())
@@ -67,7 +75,7 @@ def _from_rfc822(raw: str) -> datetime | None:
             text = text[: match.start()] + " +0000"
     try:
         parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if offset is not None:
         parsed = parsed.replace(tzinfo=offset)
@@ -102,16 +110,17 @@ def to_iso8601(raw: str | None, parsed: time.struct_time | None = None) -> str |
     caller can apply the source's time zone). `parsed` is feedparser's UTC struct_time, the fallback for the
     many odd formats feedparser knows and the standard library does not.
     """
-    if raw and raw.strip():
+    if raw and raw.strip() and len(raw) <= MAX_DATE_CHARS:
         for reader in (_from_iso, _from_rfc822, _from_russian):
             value = reader(raw)
-            if value is not None and 1990 <= value.year <= 2100:
+            if value is not None and MIN_YEAR <= value.year <= MAX_YEAR:
                 return value.isoformat()
     if parsed is not None:
         try:
-            return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC).isoformat()
+            value = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
         except (OverflowError, ValueError, OSError):
             return None
+        return value.isoformat() if MIN_YEAR <= value.year <= MAX_YEAR else None
     return None
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from lxml import etree
 
 from svodka.feeds.errors import FeedParseError
 from svodka.feeds.safexml import declares_entities, local_name, parse_xml
+from svodka.feeds.urls import is_http_url
 from svodka.models import FeedLink
 
 __all__ = ["TIMEZONE_ATTRIBUTE", "read_opml", "write_opml"]
@@ -29,10 +29,8 @@ def _attribute(element: etree._Element, name: str) -> str | None:
 
 
 def _is_http(url: str | None) -> bool:
-    if not url:
-        return False
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    """An absolute http(s) URL with a valid host and port ("http://[::1" or "http://a.kz:99999/" are not)."""
+    return bool(url) and is_http_url(url)  # type: ignore[arg-type]
 
 
 def _walk(element: etree._Element, category: str | None, links: list[FeedLink]) -> None:

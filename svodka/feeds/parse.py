@@ -14,7 +14,7 @@ from lxml import etree
 
 from svodka.feeds.dates import sort_key, to_iso8601
 from svodka.feeds.errors import FeedParseError
-from svodka.feeds.safexml import local_name, root_name, safe_xml_parser
+from svodka.feeds.safexml import local_name, replace_invalid_char_refs, root_name, safe_xml_parser
 from svodka.feeds.sitemap import SITEMAP_ROOTS, parse_sitemap
 from svodka.feeds.urls import is_http_url
 from svodka.models import FeedEntry, ParsedFeed
@@ -34,6 +34,15 @@ _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "
 _SPACES = re.compile(r"\s+")
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+# C0 controls (NUL included) that `&#0;`-style references smuggle into text: PostgreSQL refuses NUL in text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bodies bigger than this are no feed (the fetcher stops at 10 MB by default); sitemaps are streamed, not capped.
+MAX_FEED_BYTES = 16 * 1024 * 1024
+# feedparser spends ~0.1 ms per element: a body of tiny tags ("<a><a>…", 10 MB) would hold a worker for minutes.
+# Kept items of a real feed hold a few thousand elements, tens of thousands with inline XHTML content.
+MAX_FEED_ELEMENTS = 50_000
+_START_TAG = re.compile(rb"<[A-Za-z_]")
+_CDATA = re.compile(rb"<!\[CDATA\[.*?(?:\]\]>|$)", re.DOTALL)
 
 
 def _kind(version: str) -> Literal["rss", "atom", "rdf"]:
@@ -64,7 +73,7 @@ def plain_text(markup: str | None) -> str | None:
                 elif tag in _BLOCK_TAGS:
                     element.tail = " " + (element.tail or "")
             markup = fragment.text_content()
-    text = _SPACES.sub(" ", markup).strip()
+    text = _SPACES.sub(" ", _CONTROLS.sub("", markup)).strip()
     return text or None
 
 
@@ -72,7 +81,10 @@ def _absolute_http(link: str | None, base: str) -> str | None:
     """`link` made absolute against `base`, or None unless it is an http(s) URL that canonicalize_url accepts."""
     if not link or not link.strip():
         return None
-    absolute = urljoin(base, link.strip())
+    try:
+        absolute = urljoin(base, link.strip())
+    except ValueError:  # "http://[::1" is no URL
+        return None
     return absolute if is_http_url(absolute) else None
 
 
@@ -81,7 +93,10 @@ def _is_image(url: str | None, mime: str | None, medium: str | None = None) -> b
         return True
     if (mime or "") or medium:
         return False
-    return bool(url) and urlsplit(url or "").path.lower().endswith(_IMAGE_EXTENSIONS)
+    try:
+        return bool(url) and urlsplit(url or "").path.lower().endswith(_IMAGE_EXTENSIONS)
+    except ValueError:  # "http://[" is no URL
+        return False
 
 
 def _image_url(entry: Any, base: str) -> str | None:
@@ -154,7 +169,10 @@ def _keep_newest_items(body: bytes, max_items: int, charset: str | None) -> byte
         return body
     if root is None:
         return body
-    items = [element for element in root.iter() if local_name(element.tag) in _ITEM_NAMES]
+    try:
+        items = [element for element in root.iter() if local_name(element.tag) in _ITEM_NAMES]
+    except UnicodeDecodeError:  # a name lxml's recovery kept as invalid UTF-8
+        return body
     if len(items) <= max_items:
         return body
 
@@ -171,6 +189,11 @@ def _keep_newest_items(body: bytes, max_items: int, charset: str | None) -> byte
             parent.remove(item)
     log.debug("feed trimmed from %d to %d items before parsing", len(items), max_items)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def _element_count(body: bytes) -> int:
+    """Start tags in `body`, markup quoted in CDATA sections not counted."""
+    return len(_START_TAG.findall(_CDATA.sub(b"", body)))
 
 
 def _unique_urls(entries: list[FeedEntry]) -> list[FeedEntry]:
@@ -192,6 +215,14 @@ def _newest_entries(entries: list[FeedEntry], max_items: int) -> list[FeedEntry]
     return [entries[index] for index in kept]
 
 
+def _ttl_minutes(raw: str) -> int | None:
+    """The `<ttl>` in minutes when it is a plain positive number of at most a year; else None ("²", "9…9", "-3")."""
+    ttl = raw.strip()
+    if not (ttl.isascii() and ttl.isdigit() and len(ttl) <= 6):
+        return None
+    return int(ttl) if 0 < int(ttl) <= 525_600 else None
+
+
 def parse_feed(
     body: bytes, url: str, max_items: int = DEFAULT_MAX_ITEMS, content_type: str | None = None
 ) -> ParsedFeed:
@@ -203,7 +234,8 @@ def parse_feed(
     that keep the feed's UTC offset, categories, authors and an image URL. Entries without a usable link are
     dropped, and so are repeats of a URL (the first stays). URLs are as the feed wrote them: canonicalize_url
     is the caller's step. Malformed XML gives what feedparser's lenient parser can recover.
-    Raises FeedParseError when nothing usable came out (empty body, an HTML page, garbage).
+    Raises FeedParseError when nothing usable came out (empty body, an HTML page, garbage) and for bodies too big
+    to be a feed (more than MAX_FEED_BYTES bytes or MAX_FEED_ELEMENTS elements once trimmed to `max_items`).
     """
     if max_items < 1:
         raise ValueError("max_items must be at least 1")
@@ -214,19 +246,34 @@ def parse_feed(
         return parse_sitemap(body, max_items=max_items)
     if root in _NOT_FEED_ROOTS:
         raise FeedParseError(f"{url} gave an {root.upper()} document, not a feed")
+    if len(body) > MAX_FEED_BYTES:
+        raise FeedParseError(f"the body from {url} is {len(body)} bytes, more than the {MAX_FEED_BYTES} a feed may be")
+    if root is None and root_name(body.replace(b"\x00", b"")) is None:  # the second look sees UTF-16 without a BOM
+        # Without a single element there is nothing to recover, and feedparser's fallback is slow on huge junk.
+        raise FeedParseError(f"no feed in the body from {url}: no XML element in it")
+    body = replace_invalid_char_refs(body)
     charset_match = _CHARSET.search(content_type or "")
     charset = charset_match.group(1) if charset_match else None
     if len(_ITEM_START.findall(body)) > max_items:
         trimmed = _keep_newest_items(body, max_items, charset)
         if trimmed is not body:
             body, charset = trimmed, "utf-8"
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type if charset is None else _CHARSET.sub(f"charset={charset}", content_type)
+    # Without a Content-Type feedparser reads the body as ISO-8859-1 and garbles every title holding a numeric
+    # reference ("&#171;"); XML itself says UTF-8 unless the document declares otherwise.
+    content_type = content_type or "application/xml"
+    headers = {"content-location": url,
+               "content-type": content_type if charset is None else _CHARSET.sub(f"charset={charset}", content_type)}
     # A stream, never bytes: feedparser opens bytes that name a local file ("/etc/passwd") and parses that.
     # Links inside summaries are not resolved: summaries become plain text, and images are resolved here.
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, resolve_relative_uris=False,
-                              sanitize_html=True)
+    if (elements := _element_count(body)) > MAX_FEED_ELEMENTS:
+        raise FeedParseError(f"the body from {url} has {elements} elements, more than the {MAX_FEED_ELEMENTS} "
+                             "a feed may have")
+    try:
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, resolve_relative_uris=False,
+                                  sanitize_html=True)
+    except (ValueError, OverflowError, UnicodeError, LookupError) as error:
+        # feedparser's own decoding of references the sanitising above could not see (e.g. in UTF-16 bodies).
+        raise FeedParseError(f"unreadable feed from {url}: {type(error).__name__}: {error}") from error
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
         raise FeedParseError(f"no feed in the body from {url}" + (f": {reason}" if reason else ""))
@@ -240,11 +287,10 @@ def parse_feed(
     if broken_xml and not entries:
         # Broken XML that yields nothing is a failure of the feed (it backs off), not an empty feed.
         raise FeedParseError(f"malformed feed from {url} with no usable item: {parsed.get('bozo_exception')}")
-    ttl = str(feed.get("ttl") or "").strip()
     return ParsedFeed(
         kind=_kind(parsed.get("version") or ""),
         title=plain_text(feed.get("title")),
         site_url=base if feed.get("link") else None,
         entries=_newest_entries(entries, max_items),
-        ttl_minutes=int(ttl) if ttl.isdigit() and int(ttl) > 0 else None,
+        ttl_minutes=_ttl_minutes(str(feed.get("ttl") or "")),
     )

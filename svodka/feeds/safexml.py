@@ -11,6 +11,7 @@ from lxml import etree
 
 # A DOCTYPE that declares entities: legitimate feeds never need one, attacks always do.
 _ENTITY_DECLARATION = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.IGNORECASE | re.DOTALL)
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 # How far into a body the DOCTYPE may sit (after the XML declaration, comments and processing instructions).
 _PROLOGUE_BYTES = 16_384
 
@@ -75,3 +76,18 @@ def root_name(body: bytes) -> str | None:
     head = _DOCTYPE.sub(b"", _COMMENT.sub(b"", head))
     match = _FIRST_TAG.search(head)
     return match.group(1).decode("ascii", errors="replace") if match else None
+
+
+def _valid_char_ref(match: re.Match[bytes]) -> bytes:
+    digits, base = (match.group(1), 16) if match.group(1) is not None else (match.group(2), 10)
+    code = int(digits, base) if len(digits) <= 8 else -1
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return match.group(0)
+    return b"&#xFFFD;"
+
+
+def replace_invalid_char_refs(body: bytes) -> bytes:
+    """`body` with numeric character references to characters XML forbids (`&#0;`, `&#xD800;`, `&#x110000;`)
+    replaced by U+FFFD: lxml's recovery turns them into invalid UTF-8 that raises on access, feedparser into
+    exceptions. Only ASCII-compatible encodings are seen; UTF-16 bodies pass unchanged."""
+    return _CHAR_REF.sub(_valid_char_ref, body)

@@ -10,7 +10,7 @@ from lxml import etree
 
 from svodka.feeds.dates import sort_key, to_iso8601
 from svodka.feeds.errors import FeedParseError
-from svodka.feeds.safexml import declares_entities, root_name
+from svodka.feeds.safexml import declares_entities, replace_invalid_char_refs, root_name
 from svodka.feeds.urls import is_http_url
 from svodka.models import FeedEntry, ParsedFeed
 
@@ -106,8 +106,12 @@ def parse_sitemap(body: bytes, max_items: int = 200) -> ParsedFeed:
     if declares_entities(body):
         raise FeedParseError("sitemap declares XML entities: refused")
     root = root_name(body)
-    if root == "sitemapindex":
-        return ParsedFeed(kind="sitemapindex", children=_newest_children(body, max_items))
-    if root == "urlset":
-        return ParsedFeed(kind="sitemap", entries=_newest_urls(body, max_items))
+    body = replace_invalid_char_refs(body)
+    try:
+        if root == "sitemapindex":
+            return ParsedFeed(kind="sitemapindex", children=_newest_children(body, max_items))
+        if root == "urlset":
+            return ParsedFeed(kind="sitemap", entries=_newest_urls(body, max_items))
+    except UnicodeDecodeError as error:  # text lxml's recovery kept as invalid UTF-8
+        raise FeedParseError(f"sitemap with undecodable text: {error}") from error
     raise FeedParseError(f"not a sitemap: the root element is {root or 'missing'}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 # Clocks of sites drift and some feeds stamp tomorrow's date: small leads are kept, larger ones clamped.
 FUTURE_TOLERANCE = timedelta(hours=1)
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 @dataclass
@@ -32,16 +34,30 @@ class ParsedLine:
 
 
 def parse_date(value: Any) -> datetime | None:
-    """An aware datetime from an ISO 8601 string or a UNIX timestamp; naive values are taken as UTC."""
-    if value is None or value == "":
+    """An aware datetime from an ISO 8601 string or a UNIX timestamp; naive values are taken as UTC.
+
+    None for anything else, and for years outside MIN_YEAR..MAX_YEAR (junk, and the clusterer's time windows
+    would overflow on them).
+    """
+    if value is None or value == "" or isinstance(value, bool):
         return None
     try:
         if isinstance(value, int | float):
-            return datetime.fromtimestamp(float(value), tz=UTC)
-        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+            parsed = datetime.fromtimestamp(float(value), tz=UTC)
+        else:
+            parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError):
         return None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _clean(value: Any) -> Any:
+    """Strings without lone surrogates (JSON "\\ud800"), which no output encoding can write; others unchanged."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
 
 
 def parse_line(line_no: int, line: str, now: datetime) -> ParsedLine:
@@ -51,16 +67,21 @@ def parse_line(line_no: int, line: str, now: datetime) -> ParsedLine:
     except json.JSONDecodeError as error:
         log.warning("line %d: not JSON (%s): skipped", line_no, error.msg)
         return ParsedLine(line_no, None, None, "not JSON")
+    except (ValueError, RecursionError) as error:  # a 5000-digit number, arrays nested 100,000 deep
+        log.warning("line %d: not JSON (%s): skipped", line_no, error)
+        return ParsedLine(line_no, None, None, "not JSON")
     if not isinstance(data, dict):
         log.warning("line %d: not a JSON object: skipped", line_no)
         return ParsedLine(line_no, None, None, "not an object")
-    raw_id = data.get("id")
-    if raw_id is None or isinstance(raw_id, bool | dict | list):
+    raw_id = _clean(data.get("id"))
+    if isinstance(raw_id, dict | list) or isinstance(raw_id, float) and not math.isfinite(raw_id):
+        raw_id = None  # echoed back in the output, where NaN or an object holding "\ud800" cannot be written
+    if raw_id is None or isinstance(raw_id, bool):
         log.warning("line %d: no usable id: skipped", line_no)
         return ParsedLine(line_no, None, raw_id, "no id")
-    title = str(data.get("title") or "").strip()
-    text = str(data.get("text") or "").strip()
-    url = str(data.get("url") or "").strip()
+    title = _clean(str(data.get("title") or "")).strip()
+    text = _clean(str(data.get("text") or "")).strip()
+    url = _clean(str(data.get("url") or "")).strip()
     if not title and not text:
         log.warning("line %d (id %s): neither title nor text: skipped", line_no, raw_id)
         return ParsedLine(line_no, None, raw_id, "empty")
@@ -73,8 +94,9 @@ def parse_line(line_no: int, line: str, now: datetime) -> ParsedLine:
     elif published > now + FUTURE_TOLERANCE:
         log.info("line %d (id %s): date %s is in the future, clamped to now", line_no, raw_id, published.isoformat())
         published = now
-    source = str(data.get("source") or "").strip() or source_of(url)
-    entity_ids = [str(e) for e in data.get("entity_ids") or [] if isinstance(e, str | int)]
+    source = _clean(str(data.get("source") or "")).strip() or source_of(url)
+    entity_ids = [_clean(str(e)) for e in data.get("entity_ids") or [] if isinstance(e, str | int)] \
+        if isinstance(data.get("entity_ids"), list) else []
     item = ClusterItem(id=raw_id, url=url, title=title, text=text, published=published, source=source,
                        entity_ids=entity_ids)
     return ParsedLine(line_no, item, raw_id)

@@ -243,9 +243,12 @@ def ingest_replay(database_url: str, articles_limit: int) -> None:
 
 
 def start_site(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    """`svodka serve` in a child process, trusting X-Forwarded-For from loopback (the readers' "proxy")."""
+    """`svodka serve` in a child process, trusting X-Forwarded-For from loopback (the readers' "proxy").
+
+    Rate limits are off: readers that never pause would soon get 429s, and this measures the pages, not the
+    limiter (which `tests/test_web_ratelimit.py` covers)."""
     env = {**os.environ, "SVODKA_DATABASE_URL": database_url, "SVODKA_LOG_LEVEL": "WARNING",
-           "SVODKA_TRUSTED_PROXIES": "127.0.0.1, ::1"}
+           "SVODKA_TRUSTED_PROXIES": "127.0.0.1, ::1", "SVODKA_RATE_LIMIT_SEARCH": "0", "SVODKA_RATE_LIMIT_API": "0"}
     command = [sys.executable, "-m", "svodka", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
