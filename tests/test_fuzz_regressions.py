@@ -157,3 +157,19 @@ def test_one_token_of_many_words_stays_within_max_terms() -> None:
     assert len(parsed.clauses) == MAX_TERMS
     assert sum(clause.negated for clause in parse_query(" ".join(f"-слово{n}" for n in range(100)) + " x").clauses) \
         <= MAX_TERMS
+
+
+def test_tag_reader_cleans_lone_surrogates_and_refuses_non_finite_ids() -> None:
+    from svodka.enrich.tag_io import parse_line
+
+    parsed = parse_line('{"id": "a\\ud800", "title": "x\\ud800", "text": "y"}')
+    assert parsed.id == "a\ufffd" and parsed.title == "x\ufffd"
+    refused = parse_line('{"id": NaN, "title": "x"}')
+    assert refused.id is None and "finite" in (refused.error or "")
+
+
+def test_utc_instant_of_a_date_too_early_to_shift_is_unknown() -> None:
+    from svodka.store.articles import to_utc_naive
+
+    assert to_utc_naive("0001-01-01T00:00:00+05:00") is None
+    assert str(to_utc_naive("2026-01-01T10:00:00+05:00")) == "2026-01-01 05:00:00"

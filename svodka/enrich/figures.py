@@ -103,6 +103,10 @@ _lock = threading.Lock()
 def _sentence_tokenizer_class() -> type:
     from yargy.tokenizer import MorphTokenizer
 
+    from svodka.enrich.lemmas import make_pymorphy_safe
+
+    make_pymorphy_safe()
+
     class SentenceTokenizer(MorphTokenizer):  # type: ignore[misc,valid-type]
         """MorphTokenizer that remembers the last sentence: the five parsers read the same tokens."""
 

@@ -7,7 +7,9 @@ Queries use `lemma_candidates`, every plausible lemma of a word, so a lower-case
 
 from __future__ import annotations
 
+import importlib
 import re
+import unicodedata
 from functools import lru_cache
 
 from razdel import tokenize
@@ -18,11 +20,31 @@ _SURNAME_ENDING = re.compile(r"(ов|ев|ёв|ин|ын)$")
 _PROPER_TAGS = ("Surn", "Geox", "Name", "Orgn", "Patr")
 
 
+def _is_latin_char(uchr: str) -> bool:
+    """pymorphy's own test, except that a letter Unicode has no name for (e.g. Tangut) is simply not Latin."""
+    try:
+        return "LATIN" in unicodedata.name(uchr)
+    except ValueError:
+        return False
+
+
+def make_pymorphy_safe() -> None:
+    """pymorphy2/3 raise ValueError on a word mixing Latin with a letter that has no Unicode name, which would end
+    the analysis of a whole document; their shape test is replaced by one that cannot raise."""
+    for name in ("pymorphy3.shapes", "pymorphy2.shapes"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        module.is_latin_char = _is_latin_char  # type: ignore[attr-defined]
+
+
 @lru_cache(maxsize=1)
 def morph_analyzer():  # type: ignore[no-untyped-def]
     """The one pymorphy3 analyzer of the process (loading it takes ~0.3 s and ~15 MB)."""
     import pymorphy3
 
+    make_pymorphy_safe()
     return pymorphy3.MorphAnalyzer()
 
 

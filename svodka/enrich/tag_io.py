@@ -8,6 +8,7 @@ when known); it never stops the batch.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -27,10 +28,15 @@ class TagStats:
     entities: int = 0
 
 
+def _clean(text: str) -> str:
+    """`text` writable as UTF-8 JSON: lone surrogates ("\\ud800" in the input) become U+FFFD, NUL goes."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace").replace("\x00", "")
+
+
 def _text_field(value: Any) -> str:
     if value is None:
         return ""
-    return value if isinstance(value, str) else str(value)
+    return _clean(value if isinstance(value, str) else str(value))
 
 
 def parse_line(line: str) -> EnrichInput | Enrichment:
@@ -39,13 +45,17 @@ def parse_line(line: str) -> EnrichInput | Enrichment:
         data = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return Enrichment(id=None, error=f"invalid JSON: {exc.msg if hasattr(exc, 'msg') else exc}")
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, nesting deeper than Python's stack
+        return Enrichment(id=None, error=f"invalid JSON: {type(exc).__name__}")
     if not isinstance(data, dict):
         return Enrichment(id=None, error="a line must be a JSON object")
     doc_id = data.get("id")
     if doc_id is None or doc_id == "":
         return Enrichment(id=None, error="missing id")
-    if isinstance(doc_id, (dict, list)):
-        return Enrichment(id=None, error="id must be a string or a number")
+    if isinstance(doc_id, (dict, list)) or (isinstance(doc_id, float) and not math.isfinite(doc_id)):
+        return Enrichment(id=None, error="id must be a string or a finite number")
+    if isinstance(doc_id, str):
+        doc_id = _clean(doc_id)
     categories = data.get("feed_categories") or data.get("categories") or []
     return EnrichInput(
         id=doc_id,

@@ -29,7 +29,10 @@ def to_utc_naive(iso: str | None) -> datetime | None:
     except ValueError:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # "0001-01-01T00:00:00+05:00" has no UTC instant a datetime can hold
+            return None
     return value
 
 
