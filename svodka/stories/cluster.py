@@ -7,6 +7,8 @@ Candidate stories come from an inverted index over each story's top lemmas and n
 order of last activity and only its most recent `posting_depth` stories are read, and only the best few by
 centroid cosine are compared in full, so one assignment costs O(keys × depth), independent of the window size.
 Stories close after `story_ttl` of silence and leave every index.
+With `ClusterSettings(merge_bridges=True)`, an article that joins several open stories folds them into one
+(`Assignment.merged`), so the grouping depends far less on the order articles arrive in.
 With `ClusterSettings(use_meaning=True)`, when the lexical signals leave a decision open (a weak join, or a near
 miss), the meaning of the headlines decides: multilingual-e5 vectors (`similarity_embedding.py`) join paraphrased
 headlines that share few words and veto a weak join of headlines that mean different things. Vectors are computed
@@ -70,6 +72,10 @@ class ClusterSettings:
     veto_margin: float = 0.15
     # Open cases per assignment that may compute headline meaning (each costs milliseconds of CPU).
     meaning_checks: int = 1
+    # An article that joins several open stories folds them into one (the largest keeps its id), so the grouping
+    # depends far less on arrival order (`tests/test_stories_order.py`). Off until the store moves the folded
+    # stories' articles (`Assignment.merged`); without that the database would keep the folded stories apart.
+    merge_bridges: bool = False
 
 
 @dataclass
@@ -78,6 +84,8 @@ class Assignment:
     duplicate_of: ItemId | None
     similarity: float
     new_story: bool = False
+    # Stories folded into `story_id` because this article joined them too (only with `merge_bridges`).
+    merged: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -271,13 +279,16 @@ class StoryClusterer:
                 result = Assignment(story.id, match.original, round(match.jaccard, 4))
                 self.duplicates.add(item.id, item.published, minhash, len(features.shingles), match.original)
                 return self._remember(key, item.published, result)
-        best, best_score = self._best_story(features, vectors)
+        best, best_score, bridged = self._best_story(features, vectors)
         if best is None:
             story = self._new_story(item.published)
             result = Assignment(story.id, None, round(best_score, 4), new_story=True)
         else:
             story = best
-            result = Assignment(story.id, None, round(best_score, 4))
+            if bridged and self.settings.merge_bridges:
+                story = self._merge([best, *bridged])
+            merged = [s.id for s in (best, *bridged) if s.id != story.id] if self.settings.merge_bridges else []
+            result = Assignment(story.id, None, round(best_score, 4), merged=merged)
         self._add_member(story, item, features, vectors)
         self.duplicates.add(item.id, item.published, minhash, len(features.shingles), None)
         return self._remember(key, item.published, result)
@@ -326,6 +337,19 @@ class StoryClusterer:
             if assignment.story_id == old_id:
                 assignment.story_id = new_id
         self._next_id = max(self._next_id, new_id + 1)
+
+    def fold_stories(self, keep_id: int, folded_ids: Iterable[int]) -> None:
+        """Replay a merge another process decided (`Assignment.merged`): the folded stories join `keep_id`.
+
+        Unknown ids are ignored (the story may have closed here already).
+        """
+        keep = self._stories.get(keep_id)
+        if keep is None:
+            return
+        for story_id in folded_ids:
+            other = self._stories.get(story_id)
+            if other is not None and other is not keep:
+                self._fold(keep, other)
 
     def summary(self, story_id: int) -> StorySummary | None:
         """Title, size, sources and time span of an open story."""
@@ -471,8 +495,10 @@ class StoryClusterer:
         known = [s for s in scores if s is not None]
         return max(known) if known else None
 
-    def _best_story(self, features: ArticleFeatures, vectors: _Vectors) -> tuple[_Story | None, float]:
-        """The best story the article may join (full signals only for the closest few by centroid cosine)."""
+    def _best_story(self, features: ArticleFeatures,
+                    vectors: _Vectors) -> tuple[_Story | None, float, list[_Story]]:
+        """The best story the article may join (full signals only for the closest few by centroid cosine), its score,
+        and, with `merge_bridges`, the other checked stories it would join too."""
         candidates = self._candidates(vectors)
         if len(candidates) > self.settings.full_checks:
             closeness = {s.id: _cosine(vectors.terms, s.centroid) / (s.centroid_norm or 1.0) for s in candidates}
@@ -483,13 +509,55 @@ class StoryClusterer:
                         key=lambda row: (-row[0], row[1].id))
         # Best lexical score first; the first story that joins wins. Only the best open cases pay for meaning.
         checks = self.settings.meaning_checks
+        best: tuple[_Story, float] | None = None
+        bridged: list[_Story] = []
         for score, story, signals in ranked:
             if checks > 0 and meaning_may_decide(signals, self.settings):
                 checks -= 1
                 signals.meaning = self._meaning(vectors, story)
             if decide(signals, self.settings)[0]:
-                return story, score
-        return None, 0.0
+                if best is not None:
+                    bridged.append(story)
+                    continue
+                best = (story, score)
+                if not self.settings.merge_bridges:
+                    break
+        if best is None:
+            return None, 0.0, []
+        return best[0], best[1], bridged
+
+    def _merge(self, group: list[_Story]) -> _Story:
+        """Fold the stories into the largest (ties: the oldest id), which keeps its id; the others leave the indexes."""
+        keep = min(group, key=lambda s: (-s.size, s.id))
+        for other in group:
+            if other is not keep:
+                self._fold(keep, other)
+        return keep
+
+    def _fold(self, keep: _Story, other: _Story) -> None:
+        keep.size += other.size
+        keep.sources |= other.sources
+        if other.first_seen < keep.first_seen and other.first is not None:
+            keep.first = other.first
+        keep.first_seen = min(keep.first_seen, other.first_seen)
+        keep.last_seen = max(keep.last_seen, other.last_seen)
+        keep.titles.extend(other.titles[: max(0, MAX_TITLES - len(keep.titles))])
+        keep.recent = deque([*other.recent, *keep.recent], maxlen=RECENT_MEMBERS)
+        keep.names.update(other.names)
+        keep.numbers.update(other.numbers)
+        keep.dates |= other.dates
+        for term, weight in other.centroid.items():
+            keep.centroid[term] = keep.centroid.get(term, 0.0) + weight
+        if len(keep.centroid) > CENTROID_TERMS * 2:
+            keep.centroid = dict(sorted(keep.centroid.items(), key=lambda kv: -kv[1])[:CENTROID_TERMS])
+        keep.centroid_norm = math.sqrt(sum(w * w for w in keep.centroid.values()))
+        self._close(other)
+        # Earlier answers (the same objects callers hold) now name the story their article ended up in.
+        for assignment in self._seen.values():
+            if assignment.story_id == other.id:
+                assignment.story_id = keep.id
+        heapq.heappush(self._closing, (keep.last_seen, keep.id))
+        self._reindex(keep)
 
     def _new_story(self, when: datetime) -> _Story:
         story = _Story(id=self._next_id, first_seen=when, last_seen=when)
