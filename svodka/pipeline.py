@@ -135,9 +135,9 @@ class Pipeline:
             if self._clusterer is None:
                 self._clusterer = store_stories.load_clusterer(self.engine, now)
             else:
-                for item, story_id, duplicate_of in store_stories.cluster_items_assigned_after(
-                        self.engine, self._synced_seq):
-                    self._clusterer.restore(item, story_id, duplicate_of)
+                # Assignments and story merges, in the order they were decided.
+                store_stories.replay(self._clusterer,
+                                     store_stories.cluster_items_assigned_after(self.engine, self._synced_seq))
             store_stories.assign_articles(self.engine, self._clusterer, ids, now)
             for story_id in sorted(stale):
                 store_stories.refresh_story(self.engine, story_id, now)

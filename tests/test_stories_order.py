@@ -65,9 +65,8 @@ def _partition(order: list[ClusterItem], merge: bool) -> set[frozenset[str]]:
     return {frozenset(group) for group in groups.values()}
 
 
-def test_merging_is_off_by_default_and_reports_nothing() -> None:
-    clusterer = StoryClusterer()
-    assert not clusterer.settings.merge_bridges
+def test_merging_switched_off_reports_nothing() -> None:
+    clusterer = StoryClusterer(ClusterSettings(merge_bridges=False))  # on by default since issues 4 and 6
     assignments = [clusterer.assign(_item(n, pair, n)) for n, pair in enumerate((FLOOD, METRO, FLOOD_AGAIN), 1)]
     assert all(a.merged == [] for a in assignments)
     assert assignments[0].story_id == assignments[2].story_id != assignments[1].story_id

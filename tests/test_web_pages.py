@@ -221,3 +221,21 @@ def test_article_route_order_does_not_shadow_feeds_or_api(tmp_path: Path) -> Non
     assert client.get("/sources.opml").status_code == 200
     assert client.get("/search/feed.xml", params={"q": "Токаев"}).status_code == 200
     assert client.get("/api/articles/1").json()["page"]["article"]["id"] == 1
+
+
+def test_a_folded_story_redirects_to_the_story_it_went_into(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from svodka.store.schema import story_merges
+
+    client, engine, fixture = make_site(tmp_path)
+    with engine.begin() as conn:  # story 77 was folded into 78, which was later folded into the fixture's story
+        conn.execute(story_merges.insert(), [
+            {"seq": 1000, "keep_id": 78, "folded_id": 77, "merged_at": datetime(2026, 1, 1)},
+            {"seq": 1001, "keep_id": fixture.story, "folded_id": 78, "merged_at": datetime(2026, 1, 1)},
+        ])
+    kept = fixture.story
+    for path, target in [("/story/77", f"/story/{kept}"), ("/api/stories/77", f"/api/stories/{kept}")]:
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 301 and response.headers["location"] == target
+    assert client.get("/story/79", follow_redirects=False).status_code == 404

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, and_, bindparam, func, literal, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql import Select
 
-from svodka.store.schema import article_entities, articles, entities, feed_items, sources, stories
+from svodka.store.schema import article_entities, articles, entities, feed_items, sources, stories, story_merges
 
 log = logging.getLogger(__name__)
 
@@ -509,6 +509,19 @@ def category_blocks(engine: Engine, names: list[str], per_category: int = 4,
             if rows:
                 result[name] = _story_rows_to_cards(conn, rows)
     return result
+
+
+def merged_into(engine: Engine, story_id: int) -> int | None:
+    """The story a folded story now lives in (following later merges of that one), or None if it was never folded."""
+    kept = None
+    with engine.connect() as conn:
+        for _ in range(32):  # chains are short; the bound guards against a cycle in bad data
+            row = conn.execute(select(story_merges.c.keep_id).where(story_merges.c.folded_id == story_id)
+                               .order_by(story_merges.c.seq.desc()).limit(1)).first()
+            if row is None:
+                break
+            kept = story_id = row.keep_id
+    return kept
 
 
 def get_story(engine: Engine, story_id: int) -> StoryPage | None:

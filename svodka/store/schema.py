@@ -179,6 +179,18 @@ stories = Table(
     Index("ix_stories_last_seen", "last_seen"),
 )
 
+# Stories folded into another (migration 0008): the folded row is gone, `folded_id -> keep_id` stays for redirects.
+# `seq` shares the numbering of `articles.story_seq`, so workers replay merges and assignments in decision order.
+story_merges = Table(
+    "story_merges",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("keep_id", Integer, nullable=False),
+    Column("folded_id", Integer, nullable=False),
+    Column("merged_at", DateTime, nullable=False),
+    Index("ix_story_merges_folded_id", "folded_id"),
+)
+
 __all__ = [
     "metadata",
     "sources",
@@ -188,4 +200,5 @@ __all__ = [
     "entities",
     "article_entities",
     "stories",
+    "story_merges",
 ]

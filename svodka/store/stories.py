@@ -6,13 +6,14 @@ All timestamps are naive UTC, as everywhere in the store. Portable SQL (SQLAlche
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 
-from svodka.store.schema import article_entities, articles, entities, sources, stories
+from svodka.store.schema import article_entities, articles, entities, sources, stories, story_merges
 from svodka.stories.cluster import Assignment, ClusterSettings, StoryClusterer
 from svodka.stories.corpus import source_of
 from svodka.stories.headline import pick_title
@@ -32,26 +33,101 @@ def _naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
 
 
+@dataclass(frozen=True)
+class StoryMerge:
+    """A merge decided under the story-assignment lock: story `folded_id` was folded into `keep_id` at `seq`."""
+
+    seq: int
+    keep_id: int
+    folded_id: int
+
+
+# What a worker replays, in decision order: an assignment (item, story id, duplicate_of) or a merge.
+ReplayStep = tuple[ClusterItem, int, int | None] | StoryMerge
+
+
+def _latest_seq(conn: Any) -> int:
+    """The latest story sequence number: assignments (`articles.story_seq`) and merges share one numbering."""
+    assigned = conn.execute(select(func.coalesce(func.max(articles.c.story_seq), 0))).scalar_one()
+    merged = conn.execute(select(func.coalesce(func.max(story_merges.c.seq), 0))).scalar_one()
+    return int(max(assigned, merged))
+
+
+def _story_exists(conn: Any, story_id: int) -> bool:
+    return conn.execute(select(stories.c.id).where(stories.c.id == story_id)).first() is not None
+
+
+def _live_story(conn: Any, story_id: int) -> int:
+    """Where a story ended after merges: itself while its row exists, else the story it was folded into."""
+    seen: set[int] = set()
+    while story_id not in seen and not _story_exists(conn, story_id):
+        seen.add(story_id)
+        keep = conn.execute(select(story_merges.c.keep_id).where(story_merges.c.folded_id == story_id)
+                            .order_by(story_merges.c.seq.desc()).limit(1)).scalar()
+        if keep is None:
+            break
+        story_id = int(keep)
+    return story_id
+
+
+def _new_story_id(conn: Any) -> int | None:
+    """An explicit id for a new story on SQLite, where a deleted (folded) top id would otherwise be reused and
+    its redirect in `story_merges` would point a new story elsewhere; None lets the database choose."""
+    if conn.dialect.name != "sqlite":
+        return None
+    folded = conn.execute(select(func.max(story_merges.c.folded_id))).scalar()
+    top = conn.execute(select(func.max(stories.c.id))).scalar()
+    if folded is None or (top is not None and top > folded):
+        return None
+    return int(folded) + 1
+
+
+def _fold_in_store(conn: Any, keep_id: int, folded_ids: Iterable[int], when: datetime) -> list[int]:
+    """Move the folded stories' articles (their story_seq unchanged) to `keep_id`, delete the folded rows and
+    record each merge with the next sequence number; returns the story ids actually folded."""
+    done: list[int] = []
+    for folded_id in folded_ids:
+        folded_id = _live_story(conn, int(folded_id))
+        if folded_id == keep_id or folded_id in done:
+            continue
+        conn.execute(update(articles).where(articles.c.story_id == folded_id).values(story_id=keep_id))
+        conn.execute(delete(stories).where(stories.c.id == folded_id))
+        conn.execute(story_merges.insert().values(seq=_latest_seq(conn) + 1, keep_id=keep_id, folded_id=folded_id,
+                                                  merged_at=when))
+        done.append(folded_id)
+    return done
+
+
 def save_assignment(engine: Engine, article_id: int, story_db_id: int | None,
-                    duplicate_of_article_id: int | None) -> int:
-    """Record an article's story (creating the story row when `story_db_id` is None); returns the story id."""
+                    duplicate_of_article_id: int | None, merged: Sequence[int] = ()) -> int:
+    """Record an article's story (creating the story row when `story_db_id` is None); returns the story id.
+
+    A story folded away meanwhile (by another worker) is followed to the story it went into. `merged` are the
+    stories the article bridged (`Assignment.merged`): in the same transaction they are folded into its story
+    (`story_merges`, one sequence number each, taken before the article's own).
+    """
     with engine.begin() as conn:
         row = conn.execute(select(articles.c.published_at, articles.c.fetched_at, articles.c.title)
                            .where(articles.c.id == article_id)).first()
         if row is None:
             raise ValueError(f"no article {article_id}")
         seen = row.published_at or row.fetched_at
-        if story_db_id is None or conn.execute(select(stories.c.id).where(stories.c.id == story_db_id)).first() is None:
+        if story_db_id is not None:
+            story_db_id = _live_story(conn, story_db_id)
+        if story_db_id is None or not _story_exists(conn, story_db_id):
             values: dict[str, Any] = {"title": row.title, "first_seen": seen, "last_seen": seen, "article_count": 0,
                                       "source_count": 0, "score": 0.0, "breaking": False, "tags": [],
                                       "updated_at": seen}
-            if story_db_id is not None:
-                values["id"] = story_db_id
+            chosen = story_db_id if story_db_id is not None else _new_story_id(conn)
+            if chosen is not None:
+                values["id"] = chosen
             story_db_id = int(conn.execute(stories.insert().values(**values)).inserted_primary_key[0])
+        if merged:
+            _fold_in_store(conn, story_db_id, merged, datetime.now(UTC).replace(tzinfo=None))
         if duplicate_of_article_id == article_id:
             duplicate_of_article_id = None
         # Callers hold the story-assignment lock, so max + 1 is a gap-free, race-free sequence.
-        seq = conn.execute(select(func.coalesce(func.max(articles.c.story_seq), 0))).scalar_one() + 1
+        seq = _latest_seq(conn) + 1
         conn.execute(update(articles).where(articles.c.id == article_id)
                      .values(story_id=story_db_id, duplicate_of=duplicate_of_article_id, story_seq=seq))
         return story_db_id
@@ -63,9 +139,14 @@ def record_assignment(engine: Engine, clusterer: StoryClusterer, article_id: int
     The live pipeline calls this right after `assign` (items carry article ids, so `duplicate_of` is one too).
     """
     story_db_id = save_assignment(engine, article_id, None if assignment.new_story else assignment.story_id,
-                                  assignment.duplicate_of if isinstance(assignment.duplicate_of, int) else None)
+                                  assignment.duplicate_of if isinstance(assignment.duplicate_of, int) else None,
+                                  assignment.merged)
     if story_db_id != assignment.story_id:
-        clusterer.rename_story(assignment.story_id, story_db_id)
+        # The story was folded by another worker into one this clusterer may hold too: follow the store.
+        if clusterer.summary(story_db_id) is not None:
+            clusterer.fold_stories(story_db_id, [assignment.story_id])
+        else:
+            clusterer.rename_story(assignment.story_id, story_db_id)
     return story_db_id
 
 
@@ -195,15 +276,40 @@ def recent_cluster_items(engine: Engine, since: datetime) -> list[tuple[ClusterI
 
 
 def latest_story_seq(engine: Engine) -> int:
-    """The sequence number of the latest story assignment (0 when none)."""
+    """The sequence number of the latest story assignment or merge (0 when none)."""
     with engine.connect() as conn:
-        return int(conn.execute(select(func.coalesce(func.max(articles.c.story_seq), 0))).scalar_one())
+        return _latest_seq(conn)
 
 
-def cluster_items_assigned_after(engine: Engine, seq: int) -> list[tuple[ClusterItem, int, int | None]]:
-    """Assignments made after `seq` (by other workers), in assignment order, to replay into a live clusterer."""
+def cluster_items_assigned_after(engine: Engine, seq: int) -> list[ReplayStep]:
+    """Assignments and merges made after `seq` (by other workers), in decision order, to replay into a live
+    clusterer with `replay`. An assignment names the article's story now (after later merges)."""
     rows = _cluster_rows(engine, articles.c.story_seq > seq)
-    return [(item, int(story), dup) for item, story, dup in rows if story is not None]
+    with engine.connect() as conn:
+        order = dict(conn.execute(select(articles.c.id, articles.c.story_seq).where(articles.c.story_seq > seq)).all())
+        merges = [StoryMerge(int(r.seq), int(r.keep_id), int(r.folded_id)) for r in conn.execute(
+            select(story_merges.c.seq, story_merges.c.keep_id, story_merges.c.folded_id)
+            .where(story_merges.c.seq > seq))]
+    steps: list[tuple[int, ReplayStep]] = [(int(order[item.id]), (item, int(story), dup))
+                                           for item, story, dup in rows if story is not None and item.id in order]
+    steps += [(merge.seq, merge) for merge in merges]
+    return [step for _, step in sorted(steps, key=lambda pair: pair[0])]
+
+
+def replay(clusterer: StoryClusterer, steps: Iterable[ReplayStep]) -> None:
+    """Apply other workers' decisions to a live clusterer: restore assignments, fold merged stories.
+
+    A merge whose kept story this clusterer does not hold (closed here, or never seen) renames the folded story,
+    so later articles of it land in the kept story's id.
+    """
+    for step in steps:
+        if isinstance(step, StoryMerge):
+            if clusterer.summary(step.keep_id) is None:
+                clusterer.rename_story(step.folded_id, step.keep_id)
+            else:
+                clusterer.fold_stories(step.keep_id, [step.folded_id])
+        else:
+            clusterer.restore(*step)
 
 
 def load_clusterer(engine: Engine, now: datetime, settings: ClusterSettings | None = None) -> StoryClusterer:
@@ -224,12 +330,21 @@ def assign_articles(engine: Engine, clusterer: StoryClusterer, article_ids: list
     rows = _cluster_rows(engine, articles.c.id.in_(article_ids)) if article_ids else []
     story_of: dict[int, int] = {}
     touched: set[int] = set()
+    merged = False
     for item, story_id, _ in rows:
         if story_id is not None:
             story_of[int(item.id)] = int(story_id)
             continue
-        story_of[int(item.id)] = record_assignment(engine, clusterer, int(item.id), clusterer.assign(item))
+        assignment = clusterer.assign(item)
+        story_of[int(item.id)] = record_assignment(engine, clusterer, int(item.id), assignment)
+        merged = merged or bool(assignment.merged)
         touched.add(story_of[int(item.id)])
+    if merged:
+        # Articles of this batch (or of earlier ones) whose story was folded afterwards: name where they are now.
+        with engine.connect() as conn:
+            live = {story_id: _live_story(conn, story_id) for story_id in {*story_of.values(), *touched}}
+        story_of = {article_id: live[story_id] for article_id, story_id in story_of.items()}
+        touched = {live[story_id] for story_id in touched}
     for story_id in sorted(touched):
         refresh_story(engine, story_id, now)
     return [story_of.get(article_id) for article_id in article_ids]

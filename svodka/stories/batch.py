@@ -111,6 +111,9 @@ def cluster_lines(lines: Iterable[str], *, now: datetime | None = None, settings
     order = sorted((p for p in parsed if p.item is not None), key=lambda p: (p.item.published, p.line_no))  # type: ignore[union-attr]
     results: dict[int, Assignment] = {}
     first_line: dict[str, int] = {}
+    # Folded story -> the story it went into (`merge_bridges`). The clusterer relabels the answers it still
+    # remembers, but forgets those older than its window, so the output follows merges itself.
+    folded_into: dict[int, int] = {}
     for done, entry in enumerate(order, 1):
         assert entry.item is not None
         key = f"{type(entry.item.id).__name__}:{entry.item.id}"
@@ -119,14 +122,25 @@ def cluster_lines(lines: Iterable[str], *, now: datetime | None = None, settings
                         first_line[key])
         first_line.setdefault(key, entry.line_no)
         results[entry.line_no] = clusterer.assign(entry.item)
+        folded_into.update((story_id, results[entry.line_no].story_id) for story_id in results[entry.line_no].merged)
         if progress is not None:
             progress(done)
     output = []
     for entry in parsed:
         result = results.get(entry.line_no)
-        record: dict[str, Any] = {"id": entry.raw_id, "story_id": result.story_id if result else None,
+        record: dict[str, Any] = {"id": entry.raw_id,
+                                  "story_id": _final_story(result.story_id, folded_into) if result else None,
                                   "duplicate_of": result.duplicate_of if result else None}
         if entry.error:
             record["error"] = entry.error
         output.append(record)
     return output
+
+
+def _final_story(story_id: int, folded_into: dict[int, int]) -> int:
+    """The story an answer ended in after every later merge."""
+    seen: set[int] = set()
+    while story_id in folded_into and story_id not in seen:
+        seen.add(story_id)
+        story_id = folded_into[story_id]
+    return story_id

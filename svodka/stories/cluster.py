@@ -7,7 +7,7 @@ Candidate stories come from an inverted index over each story's top lemmas and n
 order of last activity and only its most recent `posting_depth` stories are read, and only the best few by
 centroid cosine are compared in full, so one assignment costs O(keys × depth), independent of the window size.
 Stories close after `story_ttl` of silence and leave every index.
-With `ClusterSettings(merge_bridges=True)`, an article that joins several open stories folds them into one
+With `ClusterSettings.merge_bridges` (the default), an article that joins several open stories folds them into one
 (`Assignment.merged`), so the grouping depends far less on the order articles arrive in.
 With `ClusterSettings(use_meaning=True)`, when the lexical signals leave a decision open (a weak join, or a near
 miss), the meaning of the headlines decides: multilingual-e5 vectors (`similarity_embedding.py`) join paraphrased
@@ -73,9 +73,9 @@ class ClusterSettings:
     # Open cases per assignment that may compute headline meaning (each costs milliseconds of CPU).
     meaning_checks: int = 1
     # An article that joins several open stories folds them into one (the largest keeps its id), so the grouping
-    # depends far less on arrival order (`tests/test_stories_order.py`). Off until the store moves the folded
-    # stories' articles (`Assignment.merged`); without that the database would keep the folded stories apart.
-    merge_bridges: bool = False
+    # depends far less on arrival order (`tests/test_stories_order.py`). The store moves the folded stories'
+    # articles and records the merge for other workers (`store.stories.save_assignment`, `story_merges`).
+    merge_bridges: bool = True
 
 
 @dataclass

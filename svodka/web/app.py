@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -28,7 +28,7 @@ from svodka.web.page_cache import CachedPage, PageCache, cacheable
 from svodka.web.ratelimit import Limit, RateLimitMiddleware
 from svodka.web.respond import wants_json
 from svodka.web.sanitize import clean_html
-from svodka.web.views import NotFound, category_label
+from svodka.web.views import NotFound, StoryMoved, category_label
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -210,6 +210,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
                        api=Limit(settings.rate_limit_api, settings.rate_limit_api_burst))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     mount_docs(app)
+
+    @app.exception_handler(StoryMoved)
+    async def _story_moved(request: Request, exc: StoryMoved) -> Response:
+        # /story/7 or /api/stories/7 of a story folded into 5: the same kind of URL for 5, permanently.
+        target = request.url.path.rsplit("/", 1)[0] + f"/{exc.story_id}"
+        return RedirectResponse(target, status_code=301)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:

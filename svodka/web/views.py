@@ -34,6 +34,13 @@ def category_label(name: str | None) -> str:
 
 
 @dataclass
+class StoryMoved(Exception):
+    """The story was folded into another one: its old URL redirects there."""
+
+    story_id: int
+
+
+@dataclass
 class NotFound(Exception):
     """A 404 that helps: what was not found and where to go instead."""
 
@@ -115,6 +122,8 @@ def article_data(engine: Engine, article_id: int) -> tuple[dict[str, Any], datet
 
 def story_data(engine: Engine, story_id: int) -> tuple[dict[str, Any], datetime | None]:
     page = read.get_story(engine, story_id)
+    if page is None and (kept := read.merged_into(engine, story_id)) is not None:
+        raise StoryMoved(kept)
     if page is None:
         raise NotFound(f"Сюжета №{story_id} нет: сюжеты объединяются и пересобираются",
                        [("/", "Главные сюжеты"), ("/search", "Поиск")])
