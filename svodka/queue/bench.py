@@ -355,6 +355,7 @@ def assignment_throughput(database_url: str, batch: int = 1) -> tuple[int, float
     with engine.begin() as conn:
         conn.execute(update(schema.articles).values(story_id=None, duplicate_of=None, story_seq=None))
         conn.execute(delete(schema.stories))
+        conn.execute(delete(schema.story_merges))
         ids = list(conn.execute(select(schema.articles.c.id).order_by(schema.articles.c.id)).scalars())
     pipeline = Pipeline(engine, replay_settings(database_url), enrich=False)
     started = time.perf_counter()
