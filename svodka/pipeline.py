@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +23,7 @@ from svodka.models import Article
 from svodka.settings import Settings
 from svodka.store import articles as store_articles
 from svodka.store import stories as store_stories
-from svodka.store.entities import save_enrichment
+from svodka.store.entities import save_enrichments
 from svodka.store.locks import story_assignment_lock
 from svodka.store.search import index_articles
 from svodka.stories.cluster import StoryClusterer
@@ -67,6 +68,10 @@ class Pipeline:
         self._clusterer: StoryClusterer | None = None
         self._synced_seq = 0
         self._init_lock = threading.Lock()
+        # The clusterer is this process's memory of the stories: one thread at a time reads or changes it.
+        self._clusterer_lock = threading.Lock()
+        # Wall seconds spent holding the story-assignment lock (what serialises workers; benchmarks read it).
+        self.seconds_under_lock = 0.0
 
     def ingest(self, pages: list[PageToIngest]) -> list[int]:
         """Store the pages' articles and enrich, cluster and index them; returns article ids in input order.
@@ -121,27 +126,41 @@ class Pipeline:
         with self._init_lock:
             if self._enricher is None:
                 self._enricher = Enricher()
-        for doc, enrichment in zip(docs, self._enricher.enrich_many(docs), strict=True):
+        results = list(zip(docs, self._enricher.enrich_many(docs), strict=True))
+        for doc, enrichment in results:
             if enrichment.error:
                 log.warning("article %d not enriched: %s", doc.id, enrichment.error)
-            save_enrichment(self.engine, doc.id, enrichment)
+        save_enrichments(self.engine, [(doc.id, enrichment) for doc, enrichment in results])
 
     def assign_stories(self, ids: list[int]) -> None:
-        """Assign stored articles to stories, after replaying what other workers assigned since our last look."""
+        """Assign stored articles to stories, after replaying what other workers assigned since our last look.
+
+        Only the decisions run under the story-assignment lock: other workers' decisions are mostly replayed
+        before taking it, and the touched stories' summaries are refreshed after releasing it.
+        """
         now = _utcnow()
-        with story_assignment_lock(self.engine):
-            # Assigned by a run that died before finishing them: the refresh of their stories may not have run.
-            stale = store_articles.stories_of_unfinished(self.engine, ids)
-            if self._clusterer is None:
-                self._clusterer = store_stories.load_clusterer(self.engine, now)
-            else:
-                # Assignments and story merges, in the order they were decided.
-                store_stories.replay(self._clusterer,
-                                     store_stories.cluster_items_assigned_after(self.engine, self._synced_seq))
-            store_stories.assign_articles(self.engine, self._clusterer, ids, now)
-            for story_id in sorted(stale):
-                store_stories.refresh_story(self.engine, story_id, now)
-            self._synced_seq = store_stories.latest_story_seq(self.engine)
+        with self._clusterer_lock:
+            if self._clusterer is not None:
+                # Decisions are committed in sequence order, so everything up to `upto` can be replayed unlocked.
+                upto = store_stories.latest_story_seq(self.engine)
+                if upto > self._synced_seq:
+                    store_stories.replay(self._clusterer, store_stories.cluster_items_assigned_after(
+                        self.engine, self._synced_seq, upto))
+                    self._synced_seq = upto
+            with story_assignment_lock(self.engine):
+                locked_at = time.perf_counter()
+                # Assigned by a run that died before finishing them: the refresh of their stories may not have run.
+                stale = store_articles.stories_of_unfinished(self.engine, ids)
+                if self._clusterer is None:
+                    self._clusterer = store_stories.load_clusterer(self.engine, now)
+                else:
+                    # Assignments and story merges, in the order they were decided.
+                    store_stories.replay(self._clusterer,
+                                         store_stories.cluster_items_assigned_after(self.engine, self._synced_seq))
+                batch = store_stories.record_assignments(self.engine, self._clusterer, ids)
+                self._synced_seq = store_stories.latest_story_seq(self.engine)
+                self.seconds_under_lock += time.perf_counter() - locked_at
+        store_stories.refresh_stories(self.engine, batch.touched | stale, now)
 
     def close(self) -> None:
         if self._enricher is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from svodka.store.db import make_engine
-from svodka.store.locks import story_assignment_lock
+from svodka.store.locks import story_assignment_lock, story_row_lock
 
 ROUNDS = 15
 
@@ -125,12 +125,54 @@ def test_assignment_throughput_reassigns_every_article_one_lock_at_a_time(backen
 
     engine = open_database(backend_url)
     populate(engine)
-    assigned, rate = assignment_throughput(backend_url)
+    assigned, rate, locked_rate = assignment_throughput(backend_url)
     assert assigned == 5 and rate > 0
+    assert locked_rate >= rate  # the lock is held for part of the work only
     with engine.connect() as conn:
         rows = conn.execute(select(articles.c.id, articles.c.story_id, articles.c.story_seq)
                             .order_by(articles.c.id)).all()
         story_ids = set(conn.execute(select(stories.c.id)).scalars())
     assert [r.story_seq for r in rows] == [1, 2, 3, 4, 5]  # one assignment per article, in arrival order
     assert {r.story_id for r in rows} <= story_ids and None not in {r.story_id for r in rows}
+    engine.dispose()
+
+
+def test_a_second_refresh_of_one_story_waits_for_the_first(backend_url: str) -> None:
+    """`story_row_lock` (FOR UPDATE on PostgreSQL, a local lock on SQLite): refreshes of a story take turns."""
+    from datetime import datetime
+
+    from sqlalchemy import insert, select, update
+
+    from svodka.store.db import open_database
+    from svodka.store.schema import stories
+
+    engine = open_database(backend_url)
+    when = datetime(2025, 1, 1)
+    with engine.begin() as conn:
+        story_id = conn.execute(insert(stories).values(
+            title="t", first_seen=when, last_seen=when, article_count=0, source_count=0, score=0.0,
+            breaking=False, tags=[], updated_at=when)).inserted_primary_key[0]
+    events: list[str] = []
+    first_in = threading.Event()
+
+    def refresh(name: str, count: int) -> None:
+        with story_row_lock(engine, story_id) as conn:
+            events.append(f"{name} in")
+            first_in.set()
+            seen = conn.execute(select(stories.c.article_count).where(stories.c.id == story_id)).scalar_one()
+            time.sleep(0.3)
+            conn.execute(update(stories).where(stories.c.id == story_id).values(article_count=seen + count))
+            events.append(f"{name} out")
+
+    first = threading.Thread(target=refresh, args=("a", 1))
+    first.start()
+    assert first_in.wait(30)
+    second = threading.Thread(target=refresh, args=("b", 10))
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert events == ["a in", "a out", "b in", "b out"]
+    with engine.connect() as conn:
+        # The second read what the first wrote: no update was lost.
+        assert conn.execute(select(stories.c.article_count).where(stories.c.id == story_id)).scalar_one() == 11
     engine.dispose()

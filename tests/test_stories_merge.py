@@ -102,6 +102,24 @@ def test_other_workers_replay_merges_in_order(backend_url: str) -> None:
     assert assign_articles(engine, worker_b, later, NOW) == [kept, kept]
 
 
+def test_catching_up_in_two_steps_replays_what_one_step_does(backend_url: str) -> None:
+    """A worker replays up to a bound without the lock, then the rest under it: the same steps, once each."""
+    engine = _engine(backend_url)
+    ids = [_article(engine, n, pair, 6 - n) for n, pair in enumerate((FLOOD, METRO, FLOOD_AGAIN, BRIDGE), 1)]
+    assign_articles(engine, load_clusterer(engine, NOW, MERGING), ids, NOW)
+    latest = latest_story_seq(engine)
+    assert latest == 5  # four assignments and the merge the bridge made
+
+    def key(step):  # type: ignore[no-untyped-def]
+        return ("merge", step.seq) if isinstance(step, StoryMerge) else ("item", step[0].id, step[1])
+
+    whole = [key(step) for step in cluster_items_assigned_after(engine, 0)]
+    first = [key(step) for step in cluster_items_assigned_after(engine, 0, upto=3)]
+    rest = [key(step) for step in cluster_items_assigned_after(engine, 3)]
+    assert len(first) == 3 and first + rest == whole
+    assert cluster_items_assigned_after(engine, 0, upto=latest) == cluster_items_assigned_after(engine, 0)
+
+
 def test_a_stale_worker_follows_a_folded_story(backend_url: str) -> None:
     engine = _engine(backend_url)
     ids = [_article(engine, n, pair, 6 - n) for n, pair in enumerate((FLOOD, METRO, FLOOD_AGAIN, BRIDGE), 1)]

@@ -341,12 +341,13 @@ def lock_throughput(database_url: str, seconds: float = 2.0) -> float:
     return count / elapsed
 
 
-def assignment_throughput(database_url: str, batch: int = 1) -> tuple[int, float]:
+def assignment_throughput(database_url: str, batch: int = 1) -> tuple[int, float, float]:
     """Assign the articles of a finished run to stories again in arrival order, `batch` articles per hold of the
-    story-assignment lock (a worker's ingest batch): returns (articles, articles per second).
+    story-assignment lock (a worker's ingest batch): returns (articles, articles per second in all, articles per
+    second of holding the lock).
 
-    Assignment is the one serialised step, so this rate is the ceiling of ingest however many workers run. The
-    run's stories are deleted first (its database is not compared afterwards).
+    The part under the lock is the one serialised step, so its rate is the ceiling of ingest however many workers
+    run. The run's stories are deleted first (its database is not compared afterwards).
     """
     from svodka.pipeline import Pipeline
     from svodka.store.db import make_engine
@@ -363,7 +364,8 @@ def assignment_throughput(database_url: str, batch: int = 1) -> tuple[int, float
         pipeline.assign_stories(ids[start: start + batch])
     elapsed = time.perf_counter() - started
     engine.dispose()
-    return len(ids), len(ids) / elapsed if elapsed else 0.0
+    locked = pipeline.seconds_under_lock
+    return len(ids), len(ids) / elapsed if elapsed else 0.0, len(ids) / locked if locked else 0.0
 
 
 def _checked(result: RunResult, state: FinalState, reference: FinalState) -> RunResult:
@@ -379,7 +381,7 @@ def _per_article_ms(cpu: float, result: RunResult) -> str:
 
 
 def print_results(console: Console, results: list[RunResult], *, concurrency: int, lock_rate: float,
-                  command: str, assign_rates: dict[int, float] | None = None) -> None:
+                  command: str, assign_rates: dict[int, tuple[float, float]] | None = None) -> None:
     """The table, the scaling verdict and where the CPU goes, then the command that reproduces it."""
     one = next((r for r in results if r.processes == 1 and r.label.startswith("PostgreSQL")), None)
     table = Table("run", "articles", "stories", "seconds", "articles/s", "× one worker", "CPU ms/article: workers",
@@ -405,9 +407,10 @@ def print_results(console: Console, results: list[RunResult], *, concurrency: in
                       "other users)")
     console.print(f"story_assignment_lock: {lock_rate:.0f} acquisitions/s (one process, empty body): the ceiling "
                   "of serialised story assignment before its own work")
-    for batch, rate in (assign_rates or {}).items():
-        console.print(f"story assignment under the lock: {rate:.1f} articles/s with {batch} article(s) per lock "
-                      "(a 1-worker run's articles assigned again): the ceiling of ingest with any number of workers")
+    for batch, (rate, locked_rate) in (assign_rates or {}).items():
+        console.print(f"story assignment, {batch} article(s) per lock (a 1-worker run's articles assigned again): "
+                      f"{rate:.1f} articles/s in all, {locked_rate:.1f} articles/s of holding the lock (the ceiling "
+                      "of ingest with any number of workers)")
     console.print(f"rerun: {command}")
 
 
@@ -456,7 +459,7 @@ def run_bench(*, articles: int | None, worker_counts: list[int], concurrency: in
             assign_rates = {}
             if assign_url:
                 for batch in sorted({1, concurrency}):
-                    assign_rates[batch] = assignment_throughput(assign_url, batch)[1]
+                    assign_rates[batch] = assignment_throughput(assign_url, batch)[1:]
         finally:
             pg.stop()
     command = (f"svodka bench workers --articles {articles or 0} --workers {','.join(map(str, worker_counts))} "

@@ -33,10 +33,9 @@ def _free_slug(conn: Connection, slug: str, entity_type: str) -> str:
     raise ValueError(f"no free slug for {slug!r}")
 
 
-def _upsert_entity(engine: Engine, tag: EntityTag) -> int:
-    """The database id of the entity, inserted when new; its aliases gain this article's forms."""
+def _upsert_entity(engine: Engine, tag: EntityTag, forms: list[str]) -> int:
+    """The database id of the entity, inserted when new; its aliases gain `forms`."""
     key = tag.entity_id[:KEY_LENGTH]
-    forms = [a for a in tag.aliases if a and a != tag.name]
     for _attempt in range(3):
         with engine.begin() as conn:
             row = conn.execute(select(entities.c.id, entities.c.aliases).where(entities.c.key == key)).first()
@@ -64,36 +63,63 @@ def _upsert_entity(engine: Engine, tag: EntityTag) -> int:
     raise RuntimeError(f"could not store entity {key!r}")
 
 
+def _entity_ids(engine: Engine, tags: list[EntityTag]) -> dict[str, int]:
+    """Database ids of the tags' entities by key: known ones read in one query, new ones inserted, and aliases
+    extended only where the tags bring a form not stored yet (after a warm-up, most batches write no entity)."""
+    first: dict[str, EntityTag] = {}
+    forms: dict[str, list[str]] = {}
+    for tag in tags:
+        key = tag.entity_id[:KEY_LENGTH]
+        first.setdefault(key, tag)
+        known = forms.setdefault(key, [])
+        known.extend(a for a in tag.aliases if a and a != tag.name and a not in known)
+    ids: dict[str, int] = {}
+    with engine.connect() as conn:
+        stored = conn.execute(select(entities.c.id, entities.c.key, entities.c.aliases)
+                              .where(entities.c.key.in_(list(first)))).all() if first else []
+    for row in stored:
+        aliases = list(row.aliases or [])
+        if len(aliases) >= MAX_ALIASES or all(f in aliases for f in forms[row.key]):
+            ids[row.key] = int(row.id)
+    # In key order, so two workers writing the same entities never wait for each other in a cycle.
+    for key in sorted(set(first) - set(ids)):
+        ids[key] = _upsert_entity(engine, first[key], forms[key])
+    return ids
+
+
 def save_enrichment(engine: Engine, article_id: int, enrichment: Enrichment) -> None:
     """Store an article's enrichment: upsert its entities, replace its entity links, set its enrichment columns."""
-    links: dict[int, EntityTag] = {}
-    for tag in enrichment.entities:
-        entity_id = _upsert_entity(engine, tag)
-        if entity_id not in links or tag.salience > links[entity_id].salience:
-            links[entity_id] = tag
-    tags = set(enrichment.tags)
+    save_enrichments(engine, [(article_id, enrichment)])
+
+
+def save_enrichments(engine: Engine, items: list[tuple[int, Enrichment]]) -> None:
+    """`save_enrichment` for a batch of articles: entities first, then every article's links and enrichment
+    columns in one transaction."""
+    if not items:
+        return
+    ids = _entity_ids(engine, [tag for _, enrichment in items for tag in enrichment.entities])
+    link_rows: list[dict[str, Any]] = []
+    for article_id, enrichment in items:
+        links: dict[int, EntityTag] = {}
+        for tag in enrichment.entities:
+            entity_id = ids[tag.entity_id[:KEY_LENGTH]]
+            if entity_id not in links or tag.salience > links[entity_id].salience:
+                links[entity_id] = tag
+        tags = set(enrichment.tags)
+        link_rows += [{"article_id": article_id, "entity_id": entity_id, "salience": float(tag.salience),
+                       "mentions": max(1, len(tag.mentions)), "is_tag": tag.name in tags}
+                      for entity_id, tag in links.items()]
+    now = _now()
     with engine.begin() as conn:
-        conn.execute(delete(article_entities).where(article_entities.c.article_id == article_id))
-        if links:
-            conn.execute(insert(article_entities), [
-                {
-                    "article_id": article_id,
-                    "entity_id": entity_id,
-                    "salience": float(tag.salience),
-                    "mentions": max(1, len(tag.mentions)),
-                    "is_tag": tag.name in tags,
-                }
-                for entity_id, tag in links.items()
-            ])
-        values: dict[str, Any] = {
-            "category": enrichment.category,
-            "tags": list(enrichment.tags),
-            "figures": list(enrichment.figures),
-            "enriched_at": _now(),
-        }
-        if enrichment.language:
-            values["language"] = enrichment.language
-        conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+        conn.execute(delete(article_entities).where(article_entities.c.article_id.in_([a for a, _ in items])))
+        if link_rows:
+            conn.execute(insert(article_entities), link_rows)
+        for article_id, enrichment in items:
+            values: dict[str, Any] = {"category": enrichment.category, "tags": list(enrichment.tags),
+                                      "figures": list(enrichment.figures), "enriched_at": now}
+            if enrichment.language:
+                values["language"] = enrichment.language
+            conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
 
 
 def entity_by_slug(engine: Engine, slug: str) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, update
 
+from svodka.store.locks import story_row_lock
 from svodka.store.schema import article_entities, articles, entities, sources, stories, story_merges
 from svodka.stories.cluster import Assignment, ClusterSettings, StoryClusterer
 from svodka.stories.corpus import source_of
@@ -175,7 +176,9 @@ def refresh_story(engine: Engine, story_id: int, now: datetime) -> None:
     """Recompute a story's title, lead, category, counts, span, tags, score, breaking flag and "Читайте также"
     (`stories.related`) from its articles."""
     now = _naive_utc(now)
-    with engine.begin() as conn:
+    # Outside the story-assignment lock: the story's row lock makes concurrent refreshes of one story take turns,
+    # and each reads the articles committed before it got the lock, so the last refresh leaves it current.
+    with story_row_lock(engine, story_id) as conn:
         rows = conn.execute(
             select(articles.c.id, articles.c.url, articles.c.title, articles.c.lead, articles.c.text,
                    articles.c.published_at, articles.c.fetched_at, articles.c.source_id, articles.c.category,
@@ -281,15 +284,23 @@ def latest_story_seq(engine: Engine) -> int:
         return _latest_seq(conn)
 
 
-def cluster_items_assigned_after(engine: Engine, seq: int) -> list[ReplayStep]:
-    """Assignments and merges made after `seq` (by other workers), in decision order, to replay into a live
-    clusterer with `replay`. An assignment names the article's story now (after later merges)."""
-    rows = _cluster_rows(engine, articles.c.story_seq > seq)
+def cluster_items_assigned_after(engine: Engine, seq: int, upto: int | None = None) -> list[ReplayStep]:
+    """Assignments and merges made after `seq` (and up to `upto`, if given) by other workers, in decision order,
+    to replay into a live clusterer with `replay`. An assignment names the article's story now (after later merges).
+
+    Without the story-assignment lock, pass `upto=latest_story_seq(...)` read before: decisions are committed in
+    sequence order, so everything up to it is there, while later ones may still be arriving.
+    """
+    window = articles.c.story_seq > seq
+    merge_window = story_merges.c.seq > seq
+    if upto is not None:
+        window = window & (articles.c.story_seq <= upto)
+        merge_window = merge_window & (story_merges.c.seq <= upto)
+    rows = _cluster_rows(engine, window)
     with engine.connect() as conn:
-        order = dict(conn.execute(select(articles.c.id, articles.c.story_seq).where(articles.c.story_seq > seq)).all())
+        order = dict(conn.execute(select(articles.c.id, articles.c.story_seq).where(window)).all())
         merges = [StoryMerge(int(r.seq), int(r.keep_id), int(r.folded_id)) for r in conn.execute(
-            select(story_merges.c.seq, story_merges.c.keep_id, story_merges.c.folded_id)
-            .where(story_merges.c.seq > seq))]
+            select(story_merges.c.seq, story_merges.c.keep_id, story_merges.c.folded_id).where(merge_window))]
     steps: list[tuple[int, ReplayStep]] = [(int(order[item.id]), (item, int(story), dup))
                                            for item, story, dup in rows if story is not None and item.id in order]
     steps += [(merge.seq, merge) for merge in merges]
@@ -320,12 +331,20 @@ def load_clusterer(engine: Engine, now: datetime, settings: ClusterSettings | No
     return clusterer
 
 
-def assign_articles(engine: Engine, clusterer: StoryClusterer, article_ids: list[int],
-                    now: datetime) -> list[int | None]:
-    """Cluster stored articles (in publication order), save the assignments and refresh the touched stories.
+@dataclass
+class AssignedBatch:
+    """What `record_assignments` decided: each input article's story (None for unknown ids), and the stories whose
+    summaries are now stale."""
 
-    Articles already in a story are left alone. Returns the story ids of the given articles in input order
-    (None for ids that do not exist).
+    story_ids: list[int | None]
+    touched: set[int]
+
+
+def record_assignments(engine: Engine, clusterer: StoryClusterer, article_ids: list[int]) -> AssignedBatch:
+    """Cluster stored articles (in publication order) and save the assignments; the caller holds the
+    story-assignment lock and refreshes `touched` afterwards (`refresh_stories`), which needs no lock.
+
+    Articles already in a story are left alone.
     """
     rows = _cluster_rows(engine, articles.c.id.in_(article_ids)) if article_ids else []
     story_of: dict[int, int] = {}
@@ -345,9 +364,25 @@ def assign_articles(engine: Engine, clusterer: StoryClusterer, article_ids: list
             live = {story_id: _live_story(conn, story_id) for story_id in {*story_of.values(), *touched}}
         story_of = {article_id: live[story_id] for article_id, story_id in story_of.items()}
         touched = {live[story_id] for story_id in touched}
-    for story_id in sorted(touched):
+    return AssignedBatch([story_of.get(article_id) for article_id in article_ids], touched)
+
+
+def refresh_stories(engine: Engine, story_ids: Iterable[int], now: datetime) -> None:
+    """`refresh_story` for each story, in id order (two workers lock story rows in the same order)."""
+    for story_id in sorted(set(story_ids)):
         refresh_story(engine, story_id, now)
-    return [story_of.get(article_id) for article_id in article_ids]
+
+
+def assign_articles(engine: Engine, clusterer: StoryClusterer, article_ids: list[int],
+                    now: datetime) -> list[int | None]:
+    """Cluster stored articles (in publication order), save the assignments and refresh the touched stories.
+
+    Articles already in a story are left alone. Returns the story ids of the given articles in input order
+    (None for ids that do not exist).
+    """
+    batch = record_assignments(engine, clusterer, article_ids)
+    refresh_stories(engine, batch.touched, now)
+    return batch.story_ids
 
 
 def _pick_from_neighbours(conn: Any, weights: dict[str, float], names: dict[str, str], excluded: set[int],
