@@ -7,10 +7,10 @@ import dataclasses
 import gzip
 import time
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sample_site import article_page, rss_feed
 from sqlalchemy import func, select
 from werkzeug import Response
 
@@ -33,22 +33,12 @@ PARAGRAPHS = [
 
 
 def article_html(title: str, published: datetime) -> str:
-    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
-    return (f'<html lang="ru"><head><meta charset="utf-8"><title>{title}</title>'
-            f'<meta property="og:title" content="{title}">'
-            f'<meta property="article:published_time" content="{published.isoformat()}"></head>'
-            f'<body><article><h1>{title}</h1><div class="byline">Автор: Дмитрий Попов</div>{body}'
-            f'<div class="related">Читайте также: <a href="/x">Другое</a></div></article></body></html>')
+    return article_page(title, PARAGRAPHS, published, byline="Автор: Дмитрий Попов", related=True)
 
 
 def rss(base: str, items: list[tuple[str, str]], ttl: int | None = None) -> str:
-    entries = "".join(
-        f"<item><title>{title}</title><link>{base}{path}</link>"
-        f"<pubDate>{format_datetime(NOW - timedelta(hours=i))}</pubDate></item>"
-        for i, (path, title) in enumerate(items))
-    ttl_tag = f"<ttl>{ttl}</ttl>" if ttl else ""
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Тест</title>'
-            f"<link>{base}/</link>{ttl_tag}{entries}</channel></rss>")
+    return rss_feed(base, [(path, title, NOW - timedelta(hours=i)) for i, (path, title) in enumerate(items)],
+                    ttl=ttl)
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sample_site import article_page, rss_feed
 from sqlalchemy import Engine, func, select
 from werkzeug import Request, Response
 
@@ -44,20 +44,14 @@ MARKUP = "<script>alert(1)</script>"
 
 
 def article_html(title: str, i: int) -> str:
-    paragraphs = "".join(
-        f"<p>Абзац {j}: {title.lower()} — правительство Казахстана обсудило развитие энергетики и транспорта "
-        f"в регионах, сообщили в министерстве (материал {i}).</p>" for j in range(5))
-    return (f'<html lang="ru"><head><meta charset="utf-8"><title>{title}</title>'
-            f'<meta property="article:published_time" content="{NOW.isoformat()}"></head>'
-            f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>")
+    paragraphs = [f"Абзац {j}: {title.lower()} — правительство Казахстана обсудило развитие энергетики и транспорта "
+                  f"в регионах, сообщили в министерстве (материал {i})." for j in range(5)]
+    return article_page(title, paragraphs, NOW)
 
 
 def rss(base: str, paths: list[str], title: str) -> str:
-    items = "".join(f"<item><title>{title} {i}</title><link>{base}{path}</link>"
-                    f"<pubDate>{format_datetime(NOW - timedelta(minutes=i))}</pubDate></item>"
-                    for i, path in enumerate(paths))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>{items}'
-            "</channel></rss>")
+    return rss_feed(base, [(path, f"{title} {i}", NOW - timedelta(minutes=i)) for i, path in enumerate(paths)],
+                    title=title)
 
 
 class ResettingServer(socketserver.ThreadingTCPServer):

@@ -13,11 +13,11 @@ import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sample_site import article_page, rss_feed
 from sqlalchemy import Engine, event, func, select, text
 
 from svodka import crawl as crawl_module
@@ -34,23 +34,18 @@ NOW = datetime.now(UTC)
 
 
 def article_html(i: int) -> str:
-    paragraphs = "".join(
-        f"<p>Абзац {j} новости номер {i}: правительство Казахстана обсудило развитие энергетики и транспорта "
-        f"в регионах страны, сообщили в пресс-службе министерства.</p>" for j in range(6))
-    return (f'<html lang="ru"><head><meta charset="utf-8"><title>Новость {i}</title>'
-            f'<meta property="article:published_time" content="{NOW.isoformat()}"></head>'
-            f"<body><article><h1>Новость {i}</h1>{paragraphs}</article></body></html>")
+    paragraphs = [f"Абзац {j} новости номер {i}: правительство Казахстана обсудило развитие энергетики и транспорта "
+                  f"в регионах страны, сообщили в пресс-службе министерства." for j in range(6)]
+    return article_page(f"Новость {i}", paragraphs, NOW)
 
 
 @pytest.fixture
 def site(httpserver: HTTPServer) -> str:
     base = httpserver.url_for("").rstrip("/")
-    items = "".join(f"<item><title>Новость {i}</title><link>{base}/n/{i}</link>"
-                    f"<pubDate>{format_datetime(NOW - timedelta(minutes=i))}</pubDate></item>" for i in range(PAGES))
+    items = [(f"/n/{i}", f"Новость {i}", NOW - timedelta(minutes=i)) for i in range(PAGES)]
     httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
-    httpserver.expect_request("/feed.xml").respond_with_data(
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Т</title>{items}</channel></rss>',
-        content_type="application/rss+xml")
+    httpserver.expect_request("/feed.xml").respond_with_data(rss_feed(base, items, title="Т"),
+                                                             content_type="application/rss+xml")
     for i in range(PAGES):
         httpserver.expect_request(f"/n/{i}").respond_with_data(article_html(i), content_type="text/html; charset=utf-8")
     return base
