@@ -8,7 +8,7 @@ from sqlalchemy import Engine, insert, select
 
 from svodka.enrich.types import Enrichment, EntityTag, Mention
 from svodka.store.db import make_engine, upgrade
-from svodka.store.entities import article_ids_for_entity, entity_by_slug, save_enrichment
+from svodka.store.entities import article_ids_for_entity, entity_by_slug, save_enrichment, save_enrichments
 from svodka.store.schema import article_entities, articles, entities
 
 
@@ -80,3 +80,30 @@ def test_re_enrichment_replaces_the_article_links(database_url: str) -> None:
         assert conn.execute(select(articles.c.tags)).scalar_one() == []
     # The entity itself stays: other articles may still point at it.
     assert entity_by_slug(engine, "kasym-zhomart-tokaev")["article_count"] == 0  # type: ignore[index]
+
+
+def test_a_batch_saves_like_one_article_at_a_time(backend_url: str) -> None:
+    """`save_enrichments` (a worker's batch): shared entities stored once, with every article's new forms."""
+    engine = _engine(backend_url)
+    first, second, third = _article(engine, 4), _article(engine, 5), _article(engine, 6)
+    save_enrichment(engine, first, Enrichment(id=first, language="ru", entities=[_tokayev(1.0, ["Токаев"])],
+                                              tags=["Касым-Жомарт Токаев"]))
+    save_enrichments(engine, [
+        (second, Enrichment(id=second, language="ru", category="society",
+                            entities=[_tokayev(0.9, ["Токаев", "Тоқаев"]),
+                                      EntityTag("Астана", "LOC", "LOC:астана", "astana", 0.4,
+                                                [Mention("Астане", 0, 6, "text")])],
+                            tags=["Касым-Жомарт Токаев"])),
+        (third, Enrichment(id=third, language="kk", entities=[_tokayev(0.5, ["Tokayev"])], tags=[])),
+    ])
+    tokayev = entity_by_slug(engine, "kasym-zhomart-tokaev")
+    assert tokayev is not None and tokayev["article_count"] == 3
+    assert tokayev["aliases"] == ["Токаев", "Тоқаев", "Tokayev"]
+    with engine.connect() as conn:
+        links = {(link.article_id, link.is_tag) for link in conn.execute(
+            select(article_entities).join(entities, entities.c.id == article_entities.c.entity_id)
+            .where(entities.c.key == "PER:касым-жомарт токаев"))}
+        assert links == {(first, True), (second, True), (third, False)}
+        languages = dict(conn.execute(select(articles.c.id, articles.c.language)).all())
+        assert languages[second] == "ru" and languages[third] == "kk"
+        assert entity_by_slug(engine, "astana") is not None
