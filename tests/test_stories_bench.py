@@ -46,3 +46,28 @@ def test_a_small_stream_runs_with_bounded_latency(shared_data: Path) -> None:
     scores = bench.bench_stream(bench.synthetic_stream(600))
     assert scores.articles == 600 and 0 < scores.stories <= 600
     assert 0 < scores.open_stories <= scores.stories
+
+
+def test_pair_rows_explain_the_shipped_decisions(background: list) -> None:  # type: ignore[type-arg]
+    rows = bench.event_pair_rows()
+    assert len(rows) == 40 and [r.index for r in rows] == list(range(40))
+    predicted, gold = [r.ours for r in rows], [r.same for r in rows]
+    assert bench.f1(predicted, gold) == pytest.approx(bench.bench_event_pairs(background).ours)
+    assert {r.error for r in rows} <= {"", "FP", "FN"}
+    wrong = [r for r in rows if r.error]
+    assert 0 < len(wrong) < 20
+    assert all((r.error == "FP") == r.ours for r in wrong)
+    assert all(0.0 <= r.signals.text <= 1.0 + 1e-9 and r.titles[0] and r.sources[0] for r in rows)
+
+
+def test_rule_variants_on_the_pairs_count_every_pair(shared_data: Path) -> None:
+    variants = bench.event_pair_variants()
+    assert variants[0].name.startswith("shipped") and len(variants) >= 2
+    for v in variants:
+        # 22 of the 40 pairs are the same event: TP + FN counts every positive pair.
+        assert v.true_positives + v.false_negatives == 22
+        assert 0.0 < v.f1 <= 1.0
+    shipped, before, sites = variants[0], variants[1], variants[2]
+    # Both the opening-line days and the site rule only ever remove joins.
+    assert shipped.false_positives <= before.false_positives and shipped.true_positives <= before.true_positives
+    assert sites.false_positives <= shipped.false_positives and sites.true_positives <= shipped.true_positives

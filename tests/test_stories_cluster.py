@@ -228,3 +228,71 @@ def test_with_meaning_on_the_clusterer_still_separates_events_and_explains_them(
     signals = clusterer.pair_signals(item(7, TASHKENT_METRO, "a.uz"),
                                      item(8, ("Столица Узбекистана получила ещё одну станцию подземки", ""), "b.uz"))
     assert signals.meaning is not None and signals.meaning > 0.85
+
+
+# --- the contest rule "one site per story" (off by default) -----------------------------------------------------
+
+
+def test_one_site_per_story_keeps_a_second_article_of_the_same_site_apart() -> None:
+    follow_up = ("Аким Шахаров: из подтопленных районов Актобе вывезли 450 человек", FLOOD_OTHER_OUTLET[1])
+    default = StoryClusterer()
+    first = default.assign(item(1, FLOOD_TENGRI, "tengrinews.kz"))
+    assert default.assign(item(2, follow_up, "tengrinews.kz", minutes=45)).story_id == first.story_id
+
+    strict = StoryClusterer(ClusterSettings(separate_sites=True))
+    first = strict.assign(item(1, FLOOD_TENGRI, "tengrinews.kz"))
+    same_site = strict.assign(item(2, follow_up, "tengrinews.kz", minutes=45))
+    other_site = strict.assign(item(3, follow_up, "kazinform.kz", minutes=50))
+    assert same_site.story_id != first.story_id and same_site.new_story
+    # Another outlet still joins: the story it picks holds no kazinform.kz article yet.
+    assert other_site.story_id in {first.story_id, same_site.story_id}
+    assert strict.same_event(item(4, FLOOD_TENGRI, "a.kz"), item(5, follow_up, "a.kz")) == (False, 0.0)
+    assert strict.same_event(item(4, FLOOD_TENGRI, "a.kz"), item(5, follow_up, "b.kz"))[0]
+
+
+FLOOD_BRIDGE = (
+    "Паводок в Актобе: 120 домов под водой, эвакуированы 450 жителей",
+    "В Актобе река Илек затопила 120 жилых домов, эвакуированы 450 жителей. Аким Актюбинской области Асхат "
+    "Шахаров поручил развернуть пункты временного размещения, МЧС Казахстана направило в город лодки и технику.",
+)
+
+
+def test_one_site_per_story_never_folds_two_stories_of_one_site() -> None:
+    settings = ClusterSettings(separate_sites=True)
+    clusterer = StoryClusterer(settings)
+    a = clusterer.assign(item(1, FLOOD_TENGRI, "tengrinews.kz"))
+    b = clusterer.assign(item(2, FLOOD_OTHER_OUTLET, "tengrinews.kz", minutes=10))
+    assert a.story_id != b.story_id
+    # An article of a third site that belongs with both joins one of them, but the two are not folded together.
+    bridge = item(3, FLOOD_BRIDGE, "24.kz", minutes=20)
+    assert all(decide(clusterer.compare(bridge, s), settings)[0] for s in (a.story_id, b.story_id))  # type: ignore[arg-type]
+    joined = clusterer.assign(bridge)
+    assert joined.story_id in {a.story_id, b.story_id} and joined.merged == [] and joined.duplicate_of is None
+    assert clusterer.summary(a.story_id) is not None and clusterer.summary(b.story_id) is not None
+
+
+# --- days named in the opening lines (off by default) -----------------------------------------------------------
+
+
+def _dated(n: int, pair: tuple[str, str], day: str, source: str) -> ClusterItem:
+    title, body = pair
+    return ClusterItem(n, f"https://{source}/{n}", title, f"Актобе, {day}. {body}", T0 + timedelta(minutes=n),
+                       source)
+
+
+def test_opening_lines_naming_other_days_keep_articles_apart_only_when_asked() -> None:
+    from svodka.stories.represent import represent
+
+    assert represent(_dated(1, FLOOD_TENGRI, "9 апреля", "a.kz")).lead_dates == frozenset({"9 апреля"})
+    assert represent(_dated(1, FLOOD_TENGRI, "9 апреля", "a.kz")).title_dates == frozenset()
+    for veto in (False, True):
+        clusterer = StoryClusterer(ClusterSettings(lead_date_veto=veto))
+        first = clusterer.assign(_dated(1, FLOOD_TENGRI, "9 апреля", "a.kz"))
+        later = clusterer.assign(_dated(2, FLOOD_OTHER_OUTLET, "12 апреля", "b.kz"))
+        same_day = clusterer.assign(_dated(3, FLOOD_BRIDGE, "9 апреля", "c.kz"))
+        assert later.duplicate_of is None and same_day.duplicate_of is None
+        assert (later.story_id != first.story_id) is veto
+        assert same_day.story_id == first.story_id
+        # Without the veto the story took in the 12th too, so a third day-12 article conflicts with nothing.
+        signals = clusterer.compare(_dated(4, FLOOD_BRIDGE, "12 апреля", "d.kz"), first.story_id)
+        assert signals is not None and signals.lead_date_conflict is veto

@@ -20,6 +20,8 @@ ItemId = int | str
 # Only the opening of a long text is lemmatised: the event is stated there, and it bounds the cost per article.
 BODY_WORDS = 220
 SHINGLE_WORDS = 400
+# The opening lines, where a news text dates its event ("Москва. 11 ноября."; "Во вторник, 5 ноября, ...").
+LEAD_CHARS = 300
 
 # A regex tokenizer: an order of magnitude faster than razdel, and exact token boundaries matter little here.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:[-'’ʼ]\w+)*|[^\w\s]|\n")
@@ -68,6 +70,8 @@ class ArticleFeatures:
     shingles: frozenset[str]
     # Calendar dates named in the headline ("8 ноября"): two headlines naming different days are different events.
     title_dates: frozenset[str] = frozenset()
+    # Day-and-month mentions of the headline and the opening lines (see `LEAD_CHARS`).
+    lead_dates: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=400_000)
@@ -146,11 +150,12 @@ def represent(item: ClusterItem) -> ArticleFeatures:
         numbers=frozenset(numbers),
         shingles=shingle_set(title_forms + body_forms[:SHINGLE_WORDS]),
         title_dates=title_dates(title),
+        lead_dates=title_dates(f"{title}\n{text[:LEAD_CHARS]}"),
     )
 
 
 def title_dates(title: str) -> frozenset[str]:
-    """Day-and-month mentions of a headline, normalised ("8 ноября" -> "8 ноября")."""
+    """Day-and-month mentions of a headline (or any short text), normalised ("08 ноября" -> "8 ноября")."""
     return frozenset(f"{int(day)} {month.lower()}" for day, month in _DAY_MONTH.findall(title))
 
 
