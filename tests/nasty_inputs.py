@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
@@ -19,6 +20,17 @@ from hypothesis import strategies as st
 # Replaced by each test with the URL of its local server; a request reaching that server is a failure.
 CANARY = b"http://canary.invalid/"
 SECRET_FILE = "/etc/passwd"
+
+
+def _secret_line() -> str | None:
+    try:
+        return Path(SECRET_FILE).read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+
+
+# The file's first line: found in a parser's output, it means an external entity was read.
+SECRET_LINE = _secret_line()
 
 # --- seeds: small valid documents of every format we read ----------------------------------------------------
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from nasty_inputs import CANARY, FEED_SEEDS, SECRET_FILE, XML_SEEDS, dates, documents
+from nasty_inputs import CANARY, FEED_SEEDS, SECRET_LINE, XML_SEEDS, dates, documents
 from pytest_httpserver import HTTPServer
 
 from svodka.feeds.dates import sort_key, to_iso8601
@@ -31,14 +30,6 @@ FEED_URL = "https://news.example.kz/rss"
 KINDS = {"rss", "atom", "rdf", "sitemap", "sitemapindex"}
 
 
-def _secret_line() -> str | None:
-    try:
-        return Path(SECRET_FILE).read_text().splitlines()[0]
-    except (OSError, IndexError):
-        return None
-
-
-SECRET_LINE = _secret_line()
 
 
 def assert_inert(result: object) -> None:

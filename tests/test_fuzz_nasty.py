@@ -20,7 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from nasty_inputs import CANARY, HUGE_CASES, SECRET_FILE, NastyCase, nasty_documents, nasty_texts
+from nasty_inputs import CANARY, HUGE_CASES, SECRET_LINE, NastyCase, nasty_documents, nasty_texts
 from pytest_httpserver import HTTPServer
 
 from svodka.batch import read_import_line
@@ -130,14 +130,6 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _secret_line() -> str | None:
-    try:
-        return Path(SECRET_FILE).read_text().splitlines()[0]
-    except (OSError, IndexError):
-        return None
-
-
-SECRET_LINE = _secret_line()
 SMALL_CASES = [(case, reader) for case in nasty_documents() + nasty_texts() for reader in case.readers]
 
 

@@ -186,23 +186,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(database_url: str, port: int, page_cache: bool = True) -> subprocess.Popen[bytes]:
-    """`svodka serve` in a child process; returns once /healthz answers."""
-    env = {**os.environ, "SVODKA_DATABASE_URL": database_url, "SVODKA_LOG_LEVEL": "WARNING"}
+def start_server(database_url: str, port: int, page_cache: bool = True, *, extra_env: dict[str, str] | None = None,
+                 timeout: float = 60.0) -> subprocess.Popen[bytes]:
+    """`svodka serve` in a child process (with `extra_env` settings); returns once /healthz answers."""
+    env = {**os.environ, "SVODKA_DATABASE_URL": database_url, "SVODKA_LOG_LEVEL": "WARNING", **(extra_env or {})}
     command = [sys.executable, "-m", "svodka", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                "--page-cache" if page_cache else "--no-page-cache"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited: " + (proc.stderr.read().decode(errors="replace") if proc.stderr else ""))
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                 return proc
         except httpx.HTTPError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     proc.kill()
-    raise RuntimeError("server did not start within 60 s")
+    raise RuntimeError(f"server did not start within {timeout:.0f} s")
 
 
 def warm_page_cache(database_url: str) -> None:

@@ -15,12 +15,10 @@ import asyncio
 import logging
 import math
 import multiprocessing
-import os
 import random
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter, deque
@@ -247,22 +245,11 @@ def start_site(database_url: str, port: int) -> subprocess.Popen[bytes]:
 
     Rate limits are off: readers that never pause would soon get 429s, and this measures the pages, not the
     limiter (which `tests/test_web_ratelimit.py` covers)."""
-    env = {**os.environ, "SVODKA_DATABASE_URL": database_url, "SVODKA_LOG_LEVEL": "WARNING",
-           "SVODKA_TRUSTED_PROXIES": "127.0.0.1, ::1", "SVODKA_RATE_LIMIT_SEARCH": "0", "SVODKA_RATE_LIMIT_API": "0"}
-    command = [sys.executable, "-m", "svodka", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited: " + (proc.stderr.read().decode(errors="replace") if proc.stderr else ""))
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start within 120 s")
+    from svodka.web.bench import start_server
+
+    return start_server(database_url, port, extra_env={
+        "SVODKA_TRUSTED_PROXIES": "127.0.0.1, ::1", "SVODKA_RATE_LIMIT_SEARCH": "0", "SVODKA_RATE_LIMIT_API": "0",
+    }, timeout=120.0)
 
 
 def _stop(proc: subprocess.Popen[bytes] | multiprocessing.process.BaseProcess) -> None:
